@@ -1,0 +1,120 @@
+"""The brand portal: create_app() builds the Flask application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal.config import LANGUAGES, instance_secret_key, load_settings
+from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_settings(Path(app.instance_path)))
+    app.config.update(config or {})
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUST_PROXY"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+
+    from portal.cli import register_commands
+    from portal.errors import register_error_handlers
+    from portal.templating import register_filters
+
+    register_error_handlers(app)
+    register_commands(app)
+    register_filters(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import models  # noqa: F401 - the models must be known to Alembic and SQLAlchemy
+    from portal.locale import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+    from portal.auth.rules import load_session_user
+
+    login_manager.init_app(app)
+    login_manager.user_loader(load_session_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the sign-in page speaks for itself
+    login_manager.session_protection = None  # sessions are checked server-side instead
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal import tenancy
+    from portal.auth import bp as auth_bp
+    from portal.clients import bp as clients_bp
+    from portal.main import bp as main_bp
+
+    app.url_value_preprocessor(tenancy.pull_brand)
+    app.url_defaults(tenancy.add_brand)
+    app.before_request(tenancy.check_membership)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(clients_bp)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from portal.permissions import can
+    from portal.tenancy import brands_of
+
+    @app.context_processor
+    def template_globals():
+        return {
+            "can": can,
+            "brand": g.get("brand"),
+            "languages": LANGUAGE_NAMES,
+            "current_locale": str(get_locale()),
+            "switchable_brands": (
+                brands_of(current_user) if current_user.is_authenticated else []
+            ),
+        }
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static":
+            response.vary.add("HX-Request")
+            response.vary.add("Cookie")
+        if current_user.is_authenticated and request.endpoint != "static":
+            # Pages behind sign-in carry personal data: no copy in any cache.
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+# Each language named in itself, for the switcher.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "pt": "Português", "pl": "Polski"}
+assert set(LANGUAGE_NAMES) == set(LANGUAGES)

@@ -1,0 +1,35 @@
+"""Writing audit events. Callers add them in the same transaction as the change they record."""
+
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.models import AuditEvent
+
+
+def record(
+    action: str,
+    *,
+    brand_id: int | None = None,
+    client_id: int | None = None,
+    field: str | None = None,
+    old: object = None,
+    new: object = None,
+    actor_id: int | None = None,
+) -> AuditEvent:
+    if actor_id is None and has_request_context() and current_user.is_authenticated:
+        actor_id = current_user.id
+    event = AuditEvent(
+        action=action,
+        brand_id=brand_id,
+        client_id=client_id,
+        field=field,
+        old_value=None if old is None else str(old),
+        new_value=None if new is None else str(new),
+        actor_id=actor_id,
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event

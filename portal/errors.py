@@ -1,0 +1,50 @@
+"""Error pages, in the reader's language, for every kind of refusal."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error):
+        if request.endpoint == "auth.login":
+            from portal.auth.forms import LoginForm
+
+            message = _("Too many failed sign-in attempts. Please wait 15 minutes and try again.")
+            return render_template("auth/login.html", form=LoginForm(), error=message), 429
+        return _page(429)
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error):
+        return _page(400, _("Your form expired. Please reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return _page(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        app.logger.exception("unhandled error")
+        db.session.rollback()
+        return _page(500)
+
+
+def _page(code: int, detail: str | None = None):
+    titles = {
+        400: _("The request could not be understood."),
+        403: _("You do not have permission to do this."),
+        404: _("Page not found."),
+        405: _("This action is not allowed here."),
+        413: _("The file is too large."),
+        429: _("Too many requests. Please wait a moment and try again."),
+        500: _("Something went wrong on our side. Please try again."),
+    }
+    title = titles.get(code, titles[500] if code >= 500 else titles[400])
+    return render_template("errors/error.html", code=code, title=title, detail=detail), code

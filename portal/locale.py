@@ -1,0 +1,21 @@
+"""Which language a request is answered in."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request, session
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    """The user's saved choice, then Accept-Language, then the brand's default, then English."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:  # chosen on the sign-in page, before signing in
+        return session["locale"]
+    if best := request.accept_languages.best_match(languages):
+        return best
+    brand = g.get("brand")
+    if brand is not None and brand.default_locale in languages:
+        return brand.default_locale
+    return "en"

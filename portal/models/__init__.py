@@ -1,0 +1,33 @@
+"""The data model: one module per aggregate, all re-exported here."""
+
+from portal.models.asset import Asset
+from portal.models.audit import AuditEvent
+from portal.models.brand import Brand
+from portal.models.client import (
+    Address,
+    Client,
+    Contact,
+    Contract,
+    Document,
+    PaymentMethod,
+    client_search_text,
+)
+from portal.models.types import (
+    AssetStatus,
+    CardKind,
+    ClientKind,
+    ClientStatus,
+    DocumentKind,
+    PaymentStatus,
+    Role,
+    Segment,
+    utcnow,
+)
+from portal.models.user import Membership, StaffSession, User
+
+__all__ = [
+    "Address", "Asset", "AssetStatus", "AuditEvent", "Brand", "CardKind", "Client",
+    "ClientKind", "ClientStatus", "Contact", "Contract", "Document", "DocumentKind",
+    "Membership", "PaymentMethod", "PaymentStatus", "Role", "Segment", "StaffSession", "User",
+    "client_search_text", "utcnow",
+]

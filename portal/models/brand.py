@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.types import UTCDateTime, utcnow
+
+
+class Brand(db.Model):
+    """A white-label tenant with its own portal under /<slug>/; a sub-brand has a parent."""
+
+    __tablename__ = "brands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id"), index=True)
+    default_locale: Mapped[str] = mapped_column(String(5), default="en")
+    country_code: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2, upper case
+    tracking_url_template: Mapped[str] = mapped_column(String(255), default="")
+    theme_color: Mapped[str] = mapped_column(String(7), default="#1d4ed8")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[Brand | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Brand]] = relationship(back_populates="parent")
+
+    def __repr__(self) -> str:
+        return f"<Brand {self.slug}>"

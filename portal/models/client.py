@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.brand import Brand
+from portal.models.types import (
+    CardKind,
+    ClientKind,
+    ClientStatus,
+    DocumentKind,
+    PaymentStatus,
+    Segment,
+    UTCDateTime,
+    enum_column,
+    utcnow,
+)
+from portal.models.user import User
+from portal.text import digits, fold
+
+
+class Client(db.Model):
+    """An end customer of one brand."""
+
+    __tablename__ = "clients"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "provider_user_id"),
+        # Keyset pagination for each sort order of the list.
+        Index("ix_clients_brand_name", "brand_id", "name_key", "id"),
+        Index("ix_clients_brand_created", "brand_id", "created_at", "id"),
+        Index("ix_clients_brand_status", "brand_id", "status", "payment_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
+    provider_user_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[ClientKind] = mapped_column(enum_column(ClientKind), default=ClientKind.COMPANY)
+    name: Mapped[str] = mapped_column(String(200))
+    document_number: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")  # digits only, with country code
+    mobile: Mapped[str] = mapped_column(String(20), default="")  # digits only, with country code
+    account_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    segment: Mapped[Segment] = mapped_column(enum_column(Segment), default=Segment.OTHER)
+    status: Mapped[ClientStatus] = mapped_column(
+        enum_column(ClientStatus), default=ClientStatus.ACTIVE
+    )
+    payment_status: Mapped[PaymentStatus] = mapped_column(
+        enum_column(PaymentStatus), default=PaymentStatus.UP_TO_DATE
+    )
+    login_email: Mapped[str] = mapped_column(String(254), default="")
+    login_password_hash: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    country_code: Mapped[str] = mapped_column(String(2))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Derived columns, kept up to date by refresh_derived(): the sort key of the list and the
+    # one column that search looks in.
+    name_key: Mapped[str] = mapped_column(String(200), default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    brand: Mapped[Brand] = relationship()
+    account_manager: Mapped[User | None] = relationship()
+    address: Mapped[Address | None] = relationship(
+        back_populates="client", cascade="all, delete-orphan"
+    )
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", order_by="Contact.id"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        cascade="all, delete-orphan", order_by="Document.id"
+    )
+    contracts: Mapped[list[Contract]] = relationship(
+        cascade="all, delete-orphan", order_by="Contract.starts_on"
+    )
+    payment_methods: Mapped[list[PaymentMethod]] = relationship(
+        cascade="all, delete-orphan", order_by="PaymentMethod.id"
+    )
+    assets: Mapped[list[Asset]] = relationship(  # noqa: F821 - defined in asset.py
+        back_populates="client", order_by="Asset.serial"
+    )
+
+    @property
+    def has_access(self) -> bool:
+        """The client may use the tracking platform only when Active and Up to date."""
+        return self.status == ClientStatus.ACTIVE and self.payment_status == PaymentStatus.UP_TO_DATE
+
+    def refresh_derived(self) -> None:
+        self.name_key = fold(self.name)
+        self.search_text = client_search_text(
+            name=self.name,
+            email=self.email,
+            login_email=self.login_email,
+            document_number=self.document_number,
+            phone=self.phone,
+            mobile=self.mobile,
+            provider_user_id=self.provider_user_id,
+        )
+
+
+def client_search_text(
+    *, name, email, login_email, document_number, phone, mobile, provider_user_id
+) -> str:
+    """What the client list searches: folded words, then the digits of numbers."""
+    words = [fold(name), fold(email), fold(login_email), fold(provider_user_id),
+             fold(document_number)]
+    numbers = [digits(document_number), digits(phone), digits(mobile)]
+    return " ".join(part for part in words + numbers if part)
+
+
+@event.listens_for(Session, "before_flush")
+def _refresh_client_derived(session, flush_context, instances):
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Client):
+            obj.refresh_derived()
+
+
+class Address(db.Model):
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), unique=True
+    )
+    street: Mapped[str] = mapped_column(String(200), default="")
+    number: Mapped[str] = mapped_column(String(20), default="")
+    complement: Mapped[str] = mapped_column(String(120), default="")
+    locality: Mapped[str] = mapped_column(String(120), default="")
+    sub_locality: Mapped[str] = mapped_column(String(120), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    region: Mapped[str] = mapped_column(String(120), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    country_code: Mapped[str] = mapped_column(String(2))
+
+    client: Mapped[Client] = relationship(back_populates="address")
+
+
+class Contact(db.Model):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    role: Mapped[str] = mapped_column(String(80), default="")
+    notify_equipment: Mapped[bool] = mapped_column(default=False)
+
+    client: Mapped[Client] = relationship(back_populates="contacts")
+
+
+class Document(db.Model):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
+    number: Mapped[str] = mapped_column(String(60))
+    issued_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Contract(db.Model):
+    __tablename__ = "contracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[str] = mapped_column(String(40))
+    plan: Mapped[str] = mapped_column(String(80))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    monthly_fee: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class PaymentMethod(db.Model):
+    """A card on file. Only the network, the last four digits and the expiry are ever stored."""
+
+    __tablename__ = "payment_methods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[CardKind] = mapped_column(enum_column(CardKind))
+    holder: Mapped[str] = mapped_column(String(120))
+    network: Mapped[str] = mapped_column(String(20))
+    last4: Mapped[str] = mapped_column(String(4))
+    exp_month: Mapped[int]
+    exp_year: Mapped[int]

@@ -1,0 +1,116 @@
+"""The catalogue of permissions and the one decorator that checks them.
+
+Every view declares what it needs with @permission_required("name") or @public; a test walks
+the URL map and fails on a view with neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import abort, g
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.extensions import login_manager
+from portal.models import Role
+
+PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Permission:
+    name: str
+    label: str
+    description: str
+
+
+CATALOGUE: tuple[Permission, ...] = (
+    Permission("clients.view", _l("View clients"), _l("Find clients and read their records.")),
+    Permission("clients.edit", _l("Edit clients"), _l("Change the data of a client record.")),
+    Permission(
+        "clients.status",
+        _l("Change status"),
+        _l("Set a client's status and payment situation."),
+    ),
+    Permission("clients.login", _l("Update client login"), _l("Change a client's login.")),
+    Permission("clients.create", _l("Create clients"), _l("Add new clients to the brand.")),
+    Permission("clients.delete", _l("Delete clients"), _l("Remove clients from the brand.")),
+    Permission(
+        "migrations.create",
+        _l("Migrate clients"),
+        _l("Move clients to another brand."),
+    ),
+    Permission(
+        "migrations.override",
+        _l("Override contract check"),
+        _l("Migrate a client under contract, with a reason."),
+    ),
+    Permission(
+        "migrations.rollback",
+        _l("Move clients back"),
+        _l("Undo a migration."),
+    ),
+    Permission("audit.view", _l("View history"), _l("Read the history of changes.")),
+    Permission(
+        "admin.users",
+        _l("Manage staff users"),
+        _l("Create, change and deactivate staff users of the brand."),
+    ),
+)
+NAMES = frozenset(p.name for p in CATALOGUE)
+
+_EVERYTHING_BUT_MIGRATION = NAMES - {
+    "migrations.create",
+    "migrations.override",
+    "migrations.rollback",
+}
+ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.BRAND_ADMIN: frozenset(_EVERYTHING_BUT_MIGRATION),
+    Role.RESELLER: frozenset(
+        {"clients.view", "clients.edit", "clients.status", "clients.login", "clients.create",
+         "audit.view"}
+    ),
+    Role.SUPPORT: frozenset({"clients.view", "audit.view"}),
+}
+
+
+def granted_permissions() -> frozenset[str]:
+    """What the current user may do in the brand of the request."""
+    if not current_user.is_authenticated:
+        return frozenset()
+    if current_user.is_platform_admin:
+        return NAMES
+    membership = g.get("membership")
+    return ROLE_PERMISSIONS[membership.role] if membership else frozenset()
+
+
+def can(name: str) -> bool:
+    assert name in NAMES, f"unknown permission {name!r}"
+    return name in granted_permissions()
+
+
+def permission_required(name: str):
+    """Sign-in and the named permission in the request's brand; 403 when signed in without it."""
+    assert name in NAMES, f"unknown permission {name!r}"
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not can(name):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.permission = name
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Declares a view open to anyone (sign-in page, health check, static files)."""
+    view.permission = PUBLIC
+    return view

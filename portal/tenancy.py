@@ -1,0 +1,81 @@
+"""The brand of the request, membership checks and brand-scoped queries.
+
+The brand is read once per request from the URL; a signed-in user who is not a member of it
+(and not a platform admin) gets 404 for every URL of the brand, so nothing hints that an id
+exists there.
+"""
+
+from __future__ import annotations
+
+from flask import abort, g
+from flask_login import current_user
+from sqlalchemy import Select, select
+
+from portal.extensions import db
+from portal.models import Brand, Membership
+
+
+def pull_brand(endpoint, values) -> None:
+    """url_value_preprocessor: turn <brand_slug> into g.brand, 404 for an unknown slug."""
+    g.brand = None
+    g.membership = None
+    if not values or "brand_slug" not in values:
+        return
+    slug = values.pop("brand_slug")
+    brand = db.session.scalar(select(Brand).where(Brand.slug == slug))
+    if brand is None:
+        abort(404)
+    g.brand = brand
+
+
+def add_brand(endpoint, values) -> None:
+    """url_defaults: url_for() fills in the brand of the request."""
+    if "brand_slug" in values or g.get("brand") is None:
+        return
+    from flask import current_app
+
+    if current_app.url_map.is_endpoint_expecting(endpoint, "brand_slug"):
+        values["brand_slug"] = g.brand.slug
+
+
+def check_membership() -> None:
+    """before_request: a signed-in user outside the brand gets 404 for all of it."""
+    brand = g.get("brand")
+    if brand is None or not current_user.is_authenticated:
+        return
+    g.membership = membership_of(current_user, brand)
+    allowed = current_user.is_platform_admin or (g.membership is not None and brand.active)
+    if not allowed:
+        g.brand = None  # the 404 page must not show the brand either
+        abort(404)
+
+
+def membership_of(user, brand: Brand) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.brand_id == brand.id)
+    )
+
+
+def brands_of(user) -> list[Brand]:
+    """Brands the user may enter, for the brand switcher: every brand for a platform admin."""
+    query = select(Brand).where(Brand.active.is_(True)).order_by(Brand.name)
+    if not user.is_platform_admin:
+        query = query.join(Membership, Membership.brand_id == Brand.id).where(
+            Membership.user_id == user.id
+        )
+    return list(db.session.scalars(query))
+
+
+def scoped(model) -> Select:
+    """SELECT of a tenant model limited to the brand of the request. All tenant reads use it."""
+    brand = g.get("brand")
+    assert brand is not None, "scoped() needs a brand in the request"
+    return select(model).where(model.brand_id == brand.id)
+
+
+def get_or_404(model, object_id: int):
+    """One tenant row by id, or 404 when it does not exist *in this brand*."""
+    obj = db.session.scalar(scoped(model).where(model.id == object_id))
+    if obj is None:
+        abort(404)
+    return obj

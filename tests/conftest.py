@@ -1,0 +1,167 @@
+"""Fixtures: a fresh app and database per test, factories, and a login helper.
+
+Tests run on SQLite by default (a new file per test). With TEST_DATABASE_URL set to a
+PostgreSQL database, the schema is created once and every table is emptied after each test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import (
+    Address,
+    Asset,
+    Brand,
+    Client,
+    Membership,
+    Role,
+    User,
+)
+from portal.passwords import hash_password
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery"
+_serials = itertools.count(350000000000000)
+
+
+def pytest_sessionstart(session):
+    # Tests read the compiled catalogs; compile them so a stale .mo never hides a change.
+    CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(ROOT / "translations")])
+
+
+def _database_url(tmp_path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path),
+        "WTF_CSRF_ENABLED": False,
+        "SESSION_COOKIE_SECURE": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- factories --------------------------------------------------------------------------
+
+
+def make_brand(slug: str, **overrides) -> Brand:
+    values = {"name": slug.title(), "default_locale": "en", "country_code": "GB",
+              "tracking_url_template": f"https://tracking.{{country}}.{slug}.example"}
+    brand = Brand(slug=slug, **(values | overrides))
+    db.session.add(brand)
+    db.session.commit()
+    return brand
+
+
+def make_user(email: str, brand: Brand | None = None, role: Role = Role.RESELLER,
+              **overrides) -> User:
+    values = {"name": email.split("@")[0].title(), "password_hash": hash_password(PASSWORD)}
+    user = User(email=email, **(values | overrides))
+    db.session.add(user)
+    if brand is not None:
+        db.session.add(Membership(user=user, brand_id=brand.id, role=role))
+    db.session.commit()
+    return user
+
+
+def make_client(brand: Brand, **overrides) -> Client:
+    values = {
+        "provider_user_id": f"U-{next(_serials)}",
+        "name": "Acme Haulage Ltd",
+        "email": "office@acme.example",
+        "phone": "442079460000",
+        "mobile": "447700900123",
+        "country_code": brand.country_code,
+        "locale": brand.default_locale,
+    }
+    client = Client(brand_id=brand.id, **(values | overrides))
+    client.address = Address(street="High Street", number="1", locality="Camden",
+                             sub_locality="Camden Town", city="London", postal_code="NW1 8NH",
+                             country_code=brand.country_code)
+    db.session.add(client)
+    db.session.commit()
+    return client
+
+
+def make_asset(brand: Brand, client: Client | None = None, **overrides) -> Asset:
+    asset = Asset(brand_id=brand.id, client_id=client.id if client else None,
+                  serial=str(next(_serials)), name="Van", **overrides)
+    db.session.add(asset)
+    db.session.commit()
+    return asset
+
+
+# --- a world of two brands whose ids interleave -------------------------------------------
+
+
+@pytest.fixture
+def world(app):
+    """Two brands, their staff, and clients created alternately so their ids interleave."""
+    north = make_brand("north", name="North Fleet")
+    south = make_brand("south", name="Sul Frotas", default_locale="pt", country_code="BR")
+    w = {
+        "north": north,
+        "south": south,
+        "north_admin": make_user("admin@north.test", north, Role.BRAND_ADMIN),
+        "north_reseller": make_user("reseller@north.test", north, Role.RESELLER),
+        "north_support": make_user("support@north.test", north, Role.SUPPORT),
+        "south_reseller": make_user("reseller@south.test", south, Role.RESELLER),
+        "platform_admin": make_user("root@platform.test", None, is_platform_admin=True),
+        "north_clients": [],
+        "south_clients": [],
+    }
+    for i in range(3):
+        w["north_clients"].append(make_client(north, name=f"North Client {i}"))
+        w["south_clients"].append(
+            make_client(south, name=f"Cliente Sul {i}", phone="551133334444",
+                        mobile="5511987654321", country_code="BR", locale="pt")
+        )
+    return w
+
+
+# --- signing in through the real form ----------------------------------------------------
+
+
+def login(client, brand_slug: str, email: str, password: str = PASSWORD, **extra):
+    return client.post(f"/{brand_slug}/login", data={"email": email, "password": password,
+                                                     **extra})
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
