@@ -17,6 +17,8 @@ from portal.extensions import login_manager
 from portal.models import Role
 
 PUBLIC = "public"
+# Endpoints Flask itself provides, declared public here since they have no view of ours.
+PUBLIC_ENDPOINTS = frozenset({"static"})
 
 
 @dataclass(frozen=True)

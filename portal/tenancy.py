@@ -7,7 +7,7 @@ exists there.
 
 from __future__ import annotations
 
-from flask import abort, g
+from flask import abort, g, request
 from flask_login import current_user
 from sqlalchemy import Select, select
 
@@ -41,8 +41,8 @@ def add_brand(endpoint, values) -> None:
 def check_membership() -> None:
     """before_request: a signed-in user outside the brand gets 404 for all of it."""
     brand = g.get("brand")
-    if brand is None or not current_user.is_authenticated:
-        return
+    if brand is None or not current_user.is_authenticated or request.endpoint == "auth.logout":
+        return  # signing out works wherever one stands
     g.membership = membership_of(current_user, brand)
     allowed = current_user.is_platform_admin or (g.membership is not None and brand.active)
     if not allowed:

@@ -58,16 +58,25 @@ def app_config(tmp_path):
 
 @pytest.fixture
 def app(app_config):
+    """A new app and an empty database. No app context stays pushed: each request gets its own,
+    as in production (a shared one would carry `g` and the session from request to request)."""
     app = create_app(app_config)
     with app.app_context():
         db.create_all()
-        yield app
-        db.session.remove()
+    yield app
+    with app.app_context():
         if db.engine.dialect.name == "postgresql":
             tables = ", ".join(t.name for t in db.metadata.sorted_tables)
             with db.engine.begin() as connection:
                 connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for a test that reads or writes the database directly."""
+    with app.app_context():
+        yield
 
 
 @pytest.fixture
@@ -130,27 +139,39 @@ def make_asset(brand: Brand, client: Client | None = None, **overrides) -> Asset
 
 @pytest.fixture
 def world(app):
-    """Two brands, their staff, and clients created alternately so their ids interleave."""
-    north = make_brand("north", name="North Fleet")
-    south = make_brand("south", name="Sul Frotas", default_locale="pt", country_code="BR")
-    w = {
-        "north": north,
-        "south": south,
-        "north_admin": make_user("admin@north.test", north, Role.BRAND_ADMIN),
-        "north_reseller": make_user("reseller@north.test", north, Role.RESELLER),
-        "north_support": make_user("support@north.test", north, Role.SUPPORT),
-        "south_reseller": make_user("reseller@south.test", south, Role.RESELLER),
-        "platform_admin": make_user("root@platform.test", None, is_platform_admin=True),
-        "north_clients": [],
-        "south_clients": [],
-    }
-    for i in range(3):
-        w["north_clients"].append(make_client(north, name=f"North Client {i}"))
-        w["south_clients"].append(
-            make_client(south, name=f"Cliente Sul {i}", phone="551133334444",
-                        mobile="5511987654321", country_code="BR", locale="pt")
-        )
+    """Two brands, their staff, and clients created alternately so their ids interleave.
+
+    The objects come back detached with their columns loaded, for reading ids and names.
+    """
+    with app.app_context():
+        north = make_brand("north", name="North Fleet")
+        south = make_brand("south", name="Sul Frotas", default_locale="pt", country_code="BR")
+        w = {
+            "north": north,
+            "south": south,
+            "north_admin": make_user("admin@north.test", north, Role.BRAND_ADMIN),
+            "north_reseller": make_user("reseller@north.test", north, Role.RESELLER),
+            "north_support": make_user("support@north.test", north, Role.SUPPORT),
+            "south_reseller": make_user("reseller@south.test", south, Role.RESELLER),
+            "platform_admin": make_user("root@platform.test", None, is_platform_admin=True),
+            "north_clients": [],
+            "south_clients": [],
+        }
+        for i in range(3):
+            w["north_clients"].append(make_client(north, name=f"North Client {i}"))
+            w["south_clients"].append(
+                make_client(south, name=f"Cliente Sul {i}", phone="551133334444",
+                            mobile="5511987654321", country_code="BR", locale="pt")
+            )
+        detach(*w["north_clients"], *w["south_clients"],
+               *(v for v in w.values() if not isinstance(v, list)))
     return w
+
+
+def detach(*objects) -> None:
+    for obj in objects:
+        db.session.refresh(obj)
+    db.session.expunge_all()
 
 
 # --- signing in through the real form ----------------------------------------------------

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, Length
 
 from portal.config import LANGUAGES
@@ -13,7 +13,7 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(choices=[(code, code) for code in LANGUAGES])
+    locale = SelectField(choices=[SelectChoice(code) for code in LANGUAGES])
     next = HiddenField()
 
 

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectField
+from wtforms import SearchField, SelectChoice, SelectField
 
 from portal.models import ClientStatus, PaymentStatus
 
@@ -27,11 +27,11 @@ class ClientSearchForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        any_ = ("", _l("Any"))
+        any_ = SelectChoice("", _l("Any"))
         self.status.choices = [any_, *ClientStatus.choices()]
         self.payment.choices = [any_, *PaymentStatus.choices()]
-        self.sort.choices = list(SORTS.items())
-        self.per.choices = [(str(n), str(n)) for n in PAGE_SIZES]
+        self.sort.choices = [SelectChoice(value, label) for value, label in SORTS.items()]
+        self.per.choices = [SelectChoice(str(n)) for n in PAGE_SIZES]
 
     def cleaned(self) -> dict:
         """Valid values only: a malformed parameter is dropped, never an error."""

@@ -91,7 +91,7 @@ def search_clients(
     before: str | None = None,
 ) -> ClientPage:
     query = scoped(Client)
-    if condition := search_condition(q):
+    if (condition := search_condition(q)) is not None:
         query = query.where(condition)
     if status:
         query = query.where(Client.status == status)

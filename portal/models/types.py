@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, Enum, TypeDecorator
+from wtforms import SelectChoice
 
 
 def utcnow() -> datetime:
@@ -46,8 +47,8 @@ class LabelledEnum(enum.StrEnum):
         raise NotImplementedError
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(member.value, member.label) for member in cls]
+    def choices(cls) -> list[SelectChoice]:
+        return [SelectChoice(member.value, member.label) for member in cls]
 
 
 def enum_column(enum_cls: type[enum.Enum]) -> Enum:

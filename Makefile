@@ -1,0 +1,44 @@
+# The README's commands. A fresh clone needs only Python 3.11 (and make).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install demo serve test lint bench translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(FLASK) translate compile
+
+# Install, create or upgrade the database, seed the demo brands and serve the portal.
+demo: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	PORTAL_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+serve:
+	PORTAL_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+# Install and run the whole suite (set TEST_DATABASE_URL to run it on PostgreSQL).
+test: install
+	$(BIN)/python -m pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench:
+	$(BIN)/python bench/client_list.py
+
+translations:
+	$(FLASK) translate update
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
+	find translations -name '*.mo' -delete
