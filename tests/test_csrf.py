@@ -3,13 +3,17 @@
 import pytest
 
 from portal import create_app
+from portal.extensions import db
 from tests.conftest import csrf_token_from
 
 
 @pytest.fixture
 def csrf_client(app, app_config, world):
     # Same database as `app`, with CSRF protection as in production.
-    return create_app(app_config | {"WTF_CSRF_ENABLED": True}).test_client()
+    csrf_app = create_app(app_config | {"WTF_CSRF_ENABLED": True})
+    yield csrf_app.test_client()
+    with csrf_app.app_context():
+        db.engine.dispose()
 
 
 def test_login_form_without_token_is_refused(csrf_client):

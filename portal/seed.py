@@ -1,0 +1,1050 @@
+"""Demo data: five brands, their staff and realistic clients, safe to run again (seed-demo).
+
+Clients are written with Core bulk inserts so that a hundred thousand per brand take seconds.
+Every client is generated from its own random.Random seeded by (brand slug, sequence number), so
+a rerun, or a larger --clients later, produces the same rows for the same sequence numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from random import Random
+from typing import Any, NamedTuple
+
+from sqlalchemy import func, insert, select
+
+from portal.extensions import db
+from portal.models import (
+    Address,
+    Asset,
+    AssetStatus,
+    Brand,
+    CardKind,
+    Client,
+    ClientKind,
+    ClientStatus,
+    Contact,
+    Contract,
+    Document,
+    DocumentKind,
+    Membership,
+    PaymentMethod,
+    PaymentStatus,
+    Role,
+    Segment,
+    User,
+    client_search_text,
+    utcnow,
+)
+from portal.passwords import hash_password
+from portal.text import fold
+
+Row = dict[str, Any]
+
+
+class BrandSpec(NamedTuple):
+    slug: str
+    name: str
+    parent: str | None
+    locale: str
+    country: str
+    theme_color: str
+    tracking_url_template: str
+    prefix: str  # of provider_user_id: "NW-000001"
+    admin_name: str
+    reseller_name: str
+
+
+class City(NamedTuple):
+    name: str
+    region: str
+    phone_prefixes: tuple[str, ...]  # national landline prefixes, area code included
+    registry_codes: tuple[str, ...]  # PL: tax office (NIP prefix); BR: NIRE state code
+    districts: tuple[tuple[str, str], ...]  # (sub-locality, postcode pattern: # digit, @ letter)
+
+
+class CompanyPattern(NamedTuple):
+    core: str  # "{surname}" or "{city}" is filled in; the core also names the web domain
+    suffixes: tuple[str, ...]
+    segment: Segment
+
+
+class Country(NamedTuple):
+    code: str
+    calling_code: str
+    national_length: int  # of landline numbers, without the trunk 0
+    mobile_prefixes: tuple[str, ...]  # whole blocks that are valid mobile ranges
+    mobile_length: int
+    currency: str
+    male: tuple[str, ...]
+    female: tuple[str, ...]
+    surnames: tuple[str, ...]
+    streets: tuple[str, ...]
+    complements: tuple[str, ...]
+    cities: tuple[City, ...]
+    companies: tuple[CompanyPattern, ...]
+    company_mailboxes: tuple[str, ...]
+    mail_domains: tuple[str, ...]
+    owner_role: str
+    contact_roles: tuple[str, ...]
+    plans: tuple[tuple[str, int], ...]  # (plan name, price per device in cents)
+    card_networks: tuple[str, ...]
+    vehicles: tuple[tuple[str, tuple[str, ...]], ...]  # (kind, models)
+    stock_label: str  # name of a device waiting in stock
+
+
+# --- Brands and staff ------------------------------------------------------------------------
+
+DEMO_BRANDS: tuple[BrandSpec, ...] = (
+    BrandSpec("northwind", "Northwind Tracking", None, "en", "GB", "#1e3a8a",
+              "https://tracking.{country}.northwind.example", "NW",
+              "Oliver Bennett", "Charlotte Hughes"),
+    BrandSpec("northwind-premium", "Northwind Premium", "northwind", "en", "GB", "#4c1d95",
+              "https://tracking.{country}.premium.northwind.example", "NP",
+              "James Whitaker", "Amelia Clarke"),
+    BrandSpec("lumiere", "Lumière Télématique", None, "fr", "FR", "#9d174d",
+              "https://tracking.{country}.lumiere.example", "LT",
+              "Camille Lefèvre", "Julien Moreau"),
+    BrandSpec("horizonte", "Horizonte Rastreamento", None, "pt", "BR", "#065f46",
+              "https://tracking.{country}.horizonte.example", "HR",
+              "Mariana Albuquerque", "João Gonçalves"),
+    BrandSpec("polaris", "Polaris Lokalizacja", None, "pl", "PL", "#b91c1c",
+              "https://tracking.{country}.polaris.example", "PL",
+              "Katarzyna Wiśniewska", "Tomasz Zieliński"),
+)  # fmt: skip
+
+PLATFORM_ADMIN = ("admin@demo.test", "Platform Admin")
+# Staff of a parent brand also work in its sub-brands, with the same role.
+INHERITED_STAFF = {"northwind-premium": "northwind"}
+
+# --- Countries -------------------------------------------------------------------------------
+
+GB = Country(
+    code="GB", calling_code="44", national_length=10,
+    mobile_prefixes=("740", "741", "742", "743", "744", "746", "747", "748", "749", "751",
+                     "753", "754", "755", "756", "757", "758", "759", "771", "772", "773",
+                     "774", "775", "776", "777", "780", "781", "784", "785", "786", "787",
+                     "788", "789", "790", "792", "794", "795", "796", "797", "798", "799"),
+    mobile_length=10, currency="GBP",
+    male=("Oliver", "George", "Harry", "Jack", "Thomas", "James", "William", "Charlie", "Daniel",
+          "Samuel", "Joseph", "Matthew", "Ryan", "Callum", "Liam", "Rhys", "Owen", "Hamish",
+          "Fraser", "Mohammed"),
+    female=("Amelia", "Olivia", "Emily", "Isla", "Sophie", "Jessica", "Charlotte", "Chloe",
+            "Grace", "Lucy", "Hannah", "Megan", "Eilidh", "Siobhan", "Rebecca", "Laura",
+            "Katie", "Priya"),
+    surnames=("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
+              "Robinson", "Wright", "Thompson", "Evans", "Walker", "Roberts", "Green", "Hall",
+              "Wood", "Jackson", "Clarke", "Harris", "Hughes", "Edwards", "Patel", "Khan",
+              "Campbell", "MacDonald", "O'Neill", "Murphy", "Turner", "Cooper", "Lewis",
+              "Morgan", "Whitaker", "Fletcher", "Baker", "Shaw", "Ahmed", "Fraser"),
+    streets=("High Street", "Station Road", "Church Lane", "Victoria Road", "Mill Lane",
+             "Park Road", "London Road", "King Street", "Queen's Road", "Albert Road",
+             "Manor Road", "Green Lane", "Commercial Street", "Canal Side", "Dock Road",
+             "Brunswick Street", "Trafalgar Way", "Riverside Drive"),
+    complements=("Unit 4", "Unit 12", "Flat 2", "Suite 3", "Ground Floor", "Yard B",
+                 "Riverside Industrial Estate"),
+    cities=(
+        City("London", "Greater London", ("207", "208"), (), (
+            ("Whitechapel", "E1 #@@"), ("Bethnal Green", "E2 #@@"), ("Stratford", "E15 #@@"),
+            ("Islington", "N1 #@@"), ("Camden Town", "NW1 #@@"), ("Southwark", "SE1 #@@"),
+            ("Brixton", "SW9 #@@"), ("Wimbledon", "SW19 #@@"), ("Hammersmith", "W6 #@@"),
+            ("Croydon", "CR0 #@@"))),
+        City("Manchester", "Greater Manchester", ("1612", "1613", "1614", "1617", "1618"), (), (
+            ("City Centre", "M1 #@@"), ("Ancoats", "M4 #@@"), ("Cheetham Hill", "M8 #@@"),
+            ("Moss Side", "M14 #@@"), ("Trafford Park", "M17 #@@"), ("Didsbury", "M20 #@@"),
+            ("Chorlton", "M21 #@@"))),
+        City("Birmingham", "West Midlands", ("1212", "1213", "1214", "1215", "1216"), (), (
+            ("Digbeth", "B5 #@@"), ("Aston", "B6 #@@"), ("Small Heath", "B10 #@@"),
+            ("Edgbaston", "B15 #@@"), ("Jewellery Quarter", "B18 #@@"),
+            ("Erdington", "B23 #@@"))),
+        City("Leeds", "West Yorkshire", ("1132", "1133", "1134", "1135"), (), (
+            ("Headingley", "LS6 #@@"), ("Chapel Allerton", "LS7 #@@"), ("Hunslet", "LS10 #@@"),
+            ("Holbeck", "LS11 #@@"), ("Armley", "LS12 #@@"))),
+        City("Glasgow", "Glasgow City", ("1412", "1413", "1414", "1415", "1416"), (), (
+            ("Merchant City", "G1 #@@"), ("Partick", "G11 #@@"), ("Dennistoun", "G31 #@@"),
+            ("Shawlands", "G41 #@@"), ("Govan", "G51 #@@"))),
+        City("Edinburgh", "City of Edinburgh", ("1312", "1313", "1314", "1315", "1316"), (), (
+            ("Leith", "EH6 #@@"), ("Morningside", "EH10 #@@"), ("Gorgie", "EH11 #@@"),
+            ("Portobello", "EH15 #@@"))),
+        City("Bristol", "Bristol", ("1172", "1173", "1174", "1179"), (), (
+            ("St Pauls", "BS2 #@@"), ("Bedminster", "BS3 #@@"), ("Clifton", "BS8 #@@"),
+            ("Avonmouth", "BS11 #@@"), ("Fishponds", "BS16 #@@"))),
+        City("Liverpool", "Merseyside", ("1512", "1514", "1515", "1517"), (), (
+            ("Anfield", "L4 #@@"), ("Everton", "L5 #@@"), ("Toxteth", "L8 #@@"),
+            ("Wavertree", "L15 #@@"), ("Speke", "L24 #@@"))),
+        City("Cardiff", "Cardiff", ("2920", "2921", "2922"), (), (
+            ("Butetown", "CF10 #@@"), ("Cathays", "CF24 #@@"), ("Roath", "CF24 #@@"),
+            ("Canton", "CF5 #@@"), ("Llandaff", "CF5 #@@"))),
+    ),
+    companies=(
+        CompanyPattern("{surname} Haulage", ("Ltd", "Ltd", "Limited"), Segment.OTHER),
+        CompanyPattern("{surname} & Sons Transport", ("Ltd",), Segment.OTHER),
+        CompanyPattern("{surname} Logistics", ("Ltd", "Limited", "PLC"), Segment.OTHER),
+        CompanyPattern("{surname} Couriers", ("Ltd",), Segment.OTHER),
+        CompanyPattern("{surname} Removals", ("Ltd",), Segment.OTHER),
+        CompanyPattern("{city} Cabs", ("Ltd",), Segment.OTHER),
+        CompanyPattern("{surname} Van Hire", ("Ltd",), Segment.RENTAL),
+        CompanyPattern("{city} Plant Hire", ("Ltd", "Limited"), Segment.RENTAL),
+        CompanyPattern("{surname} Motors", ("Ltd",), Segment.DEALER),
+        CompanyPattern("{surname} Fleet Services", ("Ltd",), Segment.SERVICE_PROVIDER),
+    ),
+    company_mailboxes=("info", "office", "accounts", "enquiries"),
+    mail_domains=("btinternet.example", "outlook.example", "sky.example", "gmail.example"),
+    owner_role="Owner",
+    contact_roles=("Fleet manager", "Transport manager", "Operations manager", "Accounts",
+                   "Director", "Workshop supervisor"),
+    plans=(("Fleet Essentials", 1250), ("Fleet Pro", 1990), ("Fleet Premium", 2900)),
+    card_networks=("visa", "visa", "visa", "mastercard", "mastercard", "amex"),
+    vehicles=(("Van", ("Ford Transit", "Mercedes-Benz Sprinter", "Vauxhall Vivaro",
+                       "Volkswagen Crafter")),
+              ("Lorry", ("DAF XF", "Scania R 450", "Volvo FH")),
+              ("Car", ("Ford Focus", "Vauxhall Astra", "Škoda Octavia")),
+              ("Pickup", ("Toyota Hilux", "Ford Ranger"))),
+    stock_label="Spare tracker",
+)  # fmt: skip
+
+FR = Country(
+    code="FR", calling_code="33", national_length=9,
+    mobile_prefixes=("60", "61", "62", "64", "65", "66", "67", "68", "73", "74", "75", "76",
+                     "77", "78"),
+    mobile_length=9, currency="EUR",
+    male=("Lucas", "Hugo", "Louis", "Gabriel", "Arthur", "Jules", "Thomas", "Nicolas",
+          "Julien", "Maxime", "Antoine", "Pierre", "Mathieu", "Théo", "Raphaël", "Jérôme",
+          "François", "Stéphane", "Benoît", "Cédric"),
+    female=("Camille", "Léa", "Manon", "Chloé", "Emma", "Inès", "Sarah", "Julie", "Marie",
+            "Élodie", "Céline", "Aurélie", "Hélène", "Mathilde", "Clémence", "Margaux",
+            "Noémie", "Anaïs"),
+    surnames=("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
+              "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David",
+              "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier",
+              "Dupont", "Lambert", "Bonnet", "François", "Legrand", "Garnier", "Faure",
+              "Rousseau", "Blanc", "Guérin", "Chevalier", "Gauthier", "Perrin", "Lemaître",
+              "Ménard", "Hébert"),
+    streets=("rue de la République", "avenue Jean Jaurès", "boulevard Victor Hugo",
+             "rue Pasteur", "rue du Général Leclerc", "place de la Mairie", "rue des Écoles",
+             "avenue de la Libération", "rue Émile Zola", "chemin des Vignes",
+             "allée des Tilleuls", "rue Saint-Éloi", "quai des Chartrons", "rue de l'Église",
+             "impasse des Acacias", "route de Lyon"),
+    complements=("Bâtiment B", "2e étage", "ZI des Landes", "Lot 4", "Boîte postale 12",
+                 "Résidence Les Pins", "Hall C"),
+    cities=(
+        City("Paris", "Île-de-France", ("14", "15"), (), (
+            ("1er arrondissement", "75001"), ("3e arrondissement", "75003"),
+            ("9e arrondissement", "75009"), ("11e arrondissement", "75011"),
+            ("12e arrondissement", "75012"), ("13e arrondissement", "75013"),
+            ("15e arrondissement", "75015"), ("17e arrondissement", "75017"),
+            ("18e arrondissement", "75018"), ("20e arrondissement", "75020"))),
+        City("Lyon", "Auvergne-Rhône-Alpes", ("472", "478"), (), (
+            ("Presqu'île", "69002"), ("Part-Dieu", "69003"), ("Croix-Rousse", "69004"),
+            ("Gerland", "69007"), ("Monplaisir", "69008"), ("Vaise", "69009"))),
+        City("Marseille", "Provence-Alpes-Côte d'Azur", ("491",), (), (
+            ("La Joliette", "13002"), ("Castellane", "13006"), ("Le Prado", "13008"),
+            ("Sainte-Marguerite", "13009"), ("La Capelette", "13010"),
+            ("Saint-Henri", "13016"))),
+        City("Toulouse", "Occitanie", ("561", "562"), (), (
+            ("Capitole", "31000"), ("Mirail", "31100"), ("Minimes", "31200"),
+            ("Saint-Cyprien", "31300"), ("Rangueil", "31400"), ("Côte Pavée", "31500"))),
+        City("Bordeaux", "Nouvelle-Aquitaine", ("556", "557"), (), (
+            ("Saint-Pierre", "33000"), ("La Bastide", "33100"), ("Caudéran", "33200"),
+            ("Chartrons", "33300"), ("Saint-Michel", "33800"))),
+        City("Lille", "Hauts-de-France", ("320",), (), (
+            ("Wazemmes", "59000"), ("Vauban-Esquermes", "59000"), ("Vieux-Lille", "59800"),
+            ("Fives", "59800"))),
+        City("Nantes", "Pays de la Loire", ("240",), (), (
+            ("Centre-ville", "44000"), ("Chantenay", "44100"), ("Île de Nantes", "44200"),
+            ("Doulon", "44300"))),
+        City("Strasbourg", "Grand Est", ("388",), (), (
+            ("Krutenau", "67000"), ("Robertsau", "67000"), ("Neudorf", "67100"),
+            ("Meinau", "67100"), ("Cronenbourg", "67200"))),
+    ),
+    companies=(
+        CompanyPattern("Transports {surname}", ("SARL", "SAS", "SA"), Segment.OTHER),
+        CompanyPattern("{surname} Logistique", ("SAS", "SARL"), Segment.OTHER),
+        CompanyPattern("Ambulances {surname}", ("SARL",), Segment.OTHER),
+        CompanyPattern("Taxis {surname}", ("EURL", "SARL"), Segment.OTHER),
+        CompanyPattern("Déménagements {surname}", ("SARL",), Segment.OTHER),
+        CompanyPattern("Messagerie {city}", ("SAS",), Segment.OTHER),
+        CompanyPattern("{surname} Location", ("SARL", "SAS"), Segment.RENTAL),
+        CompanyPattern("Location Utilitaires {city}", ("SAS",), Segment.RENTAL),
+        CompanyPattern("Garage {surname}", ("SARL", "EURL"), Segment.DEALER),
+        CompanyPattern("{surname} Télématique Services", ("SAS",), Segment.SERVICE_PROVIDER),
+    ),
+    company_mailboxes=("contact", "accueil", "compta", "exploitation"),
+    mail_domains=("orange.example", "free.example", "laposte.example", "sfr.example"),
+    owner_role="Titulaire du compte",
+    contact_roles=("Gestionnaire de flotte", "Responsable d'exploitation", "Comptabilité",
+                   "Gérant", "Chef d'atelier", "Responsable logistique"),
+    plans=(("Essentiel Flotte", 1490), ("Flotte Pro", 2290), ("Flotte Premium", 3490)),
+    card_networks=("visa", "visa", "mastercard", "mastercard", "cb"),
+    vehicles=(("Camionnette", ("Renault Master", "Peugeot Boxer", "Citroën Jumpy",
+                               "Renault Trafic")),
+              ("Camion", ("Renault T", "Iveco S-Way", "Mercedes-Benz Actros")),
+              ("Voiture", ("Renault Clio", "Peugeot 308", "Citroën C4")),
+              ("Fourgon", ("Fiat Ducato", "Ford Transit"))),
+    stock_label="Boîtier en stock",
+)  # fmt: skip
+
+BR = Country(
+    code="BR", calling_code="55", national_length=10,
+    mobile_prefixes=("96", "97", "98", "99"),  # after the area code: 9 + 8 digits
+    mobile_length=9, currency="BRL",
+    male=("João", "Pedro", "Lucas", "Gabriel", "Rafael", "Guilherme", "Mateus", "Gustavo",
+          "Felipe", "Thiago", "Bruno", "Rodrigo", "André", "Marcelo", "Carlos", "José",
+          "Antônio", "Sebastião", "Luís", "Vinícius", "Otávio"),
+    female=("Ana", "Maria", "Juliana", "Fernanda", "Beatriz", "Larissa", "Camila", "Letícia",
+            "Gabriela", "Mariana", "Patrícia", "Luana", "Vitória", "Júlia", "Cecília", "Lúcia",
+            "Débora", "Tânia", "Renata"),
+    surnames=("Silva", "da Silva", "Santos", "dos Santos", "Oliveira", "de Oliveira", "Souza",
+              "Rodrigues", "Ferreira", "Alves", "Pereira", "Lima", "Gomes", "Costa", "Ribeiro",
+              "Martins", "Carvalho", "Almeida", "Lopes", "Soares", "Fernandes", "Vieira",
+              "Barbosa", "Rocha", "Dias", "Nascimento", "Araújo", "Moreira", "Cavalcanti",
+              "Monteiro", "Mendes", "Freitas", "Cardoso", "Gonçalves", "Magalhães", "Brandão",
+              "da Conceição", "Teixeira", "Guimarães", "Assunção"),
+    streets=("Rua das Flores", "Avenida Brasil", "Rua XV de Novembro", "Rua Sete de Setembro",
+             "Avenida Getúlio Vargas", "Rua Dom Pedro II", "Rua São João",
+             "Avenida Santos Dumont", "Rua Tiradentes", "Rua da Conceição",
+             "Travessa São José", "Avenida Presidente Kennedy", "Rua Marechal Deodoro",
+             "Rua Barão do Rio Branco", "Estrada do Açude", "Alameda dos Ipês"),
+    complements=("Sala 12", "Galpão 3", "Apto 41", "Bloco B", "Loja 2", "Fundos",
+                 "Conjunto 804"),
+    cities=(
+        City("São Paulo", "SP", ("11",), ("35",), (
+            ("Bela Vista", "01310-###"), ("Santana", "02012-###"), ("Mooca", "03164-###"),
+            ("Tatuapé", "03066-###"), ("Moema", "04077-###"), ("Vila Mariana", "04101-###"),
+            ("Itaim Bibi", "04530-###"), ("Lapa", "05068-###"), ("Pinheiros", "05422-###"))),
+        City("Rio de Janeiro", "RJ", ("21",), ("33",), (
+            ("Tijuca", "20511-###"), ("Méier", "20735-###"), ("Copacabana", "22041-###"),
+            ("Botafogo", "22250-###"), ("Barra da Tijuca", "22640-###"),
+            ("Campo Grande", "23050-###"))),
+        City("Belo Horizonte", "MG", ("31",), ("31",), (
+            ("Centro", "30120-###"), ("Savassi", "30140-###"), ("Lourdes", "30180-###"),
+            ("Barreiro", "30640-###"), ("Pampulha", "31270-###"))),
+        City("Curitiba", "PR", ("41",), ("41",), (
+            ("Centro", "80020-###"), ("Água Verde", "80240-###"), ("Batel", "80420-###"),
+            ("Portão", "80610-###"), ("Boqueirão", "81650-###"))),
+        City("Porto Alegre", "RS", ("51",), ("43",), (
+            ("Centro Histórico", "90010-###"), ("Menino Deus", "90130-###"),
+            ("Navegantes", "90240-###"), ("Moinhos de Vento", "90570-###"),
+            ("Sarandi", "91110-###"))),
+        City("Salvador", "BA", ("71",), ("29",), (
+            ("Comércio", "40015-###"), ("Barra", "40140-###"), ("Itapuã", "41610-###"),
+            ("Pituba", "41830-###"))),
+        City("Recife", "PE", ("81",), ("26",), (
+            ("Santo Amaro", "50040-###"), ("Boa Viagem", "51020-###"),
+            ("Imbiribeira", "51170-###"), ("Casa Forte", "52061-###"))),
+        City("Campinas", "SP", ("19",), ("35",), (
+            ("Centro", "13010-###"), ("Cambuí", "13024-###"), ("Taquaral", "13076-###"),
+            ("Barão Geraldo", "13084-###"))),
+        City("Goiânia", "GO", ("62",), ("52",), (
+            ("Setor Oeste", "74120-###"), ("Setor Bueno", "74215-###"),
+            ("Campinas", "74505-###"))),
+    ),
+    companies=(
+        CompanyPattern("Transportes {surname}", ("Ltda", "Ltda", "S.A."), Segment.OTHER),
+        CompanyPattern("Transportadora {surname}", ("Ltda",), Segment.OTHER),
+        CompanyPattern("{surname} Logística", ("Ltda", "ME"), Segment.OTHER),
+        CompanyPattern("Expresso {city}", ("Ltda",), Segment.OTHER),
+        CompanyPattern("{surname} Mudanças", ("ME", "Ltda"), Segment.OTHER),
+        CompanyPattern("Rodoviário {surname}", ("Ltda", "S.A."), Segment.OTHER),
+        CompanyPattern("{surname} Locadora de Veículos", ("Ltda",), Segment.RENTAL),
+        CompanyPattern("{surname} Veículos", ("Ltda",), Segment.DEALER),
+        CompanyPattern("{surname} Monitoramento", ("Ltda", "ME"), Segment.SERVICE_PROVIDER),
+    ),
+    company_mailboxes=("contato", "financeiro", "comercial", "atendimento"),
+    mail_domains=("uol.example", "bol.example", "terra.example", "gmail.example"),
+    owner_role="Titular",
+    contact_roles=("Gestor de frota", "Gerente de operações", "Financeiro", "Sócio-diretor",
+                   "Encarregado de oficina", "Coordenador de logística"),
+    plans=(("Frota Básico", 5990), ("Frota Profissional", 8990), ("Frota Completo", 12990)),
+    card_networks=("visa", "visa", "mastercard", "mastercard", "elo", "hipercard"),
+    vehicles=(("Caminhão", ("Volvo FH", "Scania R 450", "Mercedes-Benz Axor",
+                            "Volkswagen Constellation")),
+              ("Van", ("Fiat Ducato", "Renault Master", "Mercedes-Benz Sprinter")),
+              ("Carro", ("Fiat Strada", "Volkswagen Gol", "Chevrolet Onix")),
+              ("Moto", ("Honda CG 160", "Yamaha Fazer 250"))),
+    stock_label="Rastreador em estoque",
+)  # fmt: skip
+
+PL = Country(
+    code="PL", calling_code="48", national_length=9,
+    mobile_prefixes=("50", "51", "53", "57", "60", "66", "69", "72", "73", "78", "79", "88"),
+    mobile_length=9, currency="PLN",
+    male=("Jakub", "Jan", "Antoni", "Szymon", "Filip", "Kacper", "Mateusz", "Michał", "Tomasz",
+          "Piotr", "Paweł", "Krzysztof", "Łukasz", "Marcin", "Grzegorz", "Wojciech", "Adam",
+          "Bartłomiej", "Andrzej", "Rafał"),
+    female=("Zuzanna", "Julia", "Maja", "Zofia", "Hanna", "Anna", "Katarzyna", "Małgorzata",
+            "Agnieszka", "Magdalena", "Joanna", "Aleksandra", "Ewa", "Monika", "Natalia",
+            "Dorota", "Beata", "Barbara", "Żaneta", "Jadwiga"),
+    surnames=("Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński",
+              "Lewandowski", "Zieliński", "Szymański", "Woźniak", "Dąbrowski", "Kozłowski",
+              "Jankowski", "Mazur", "Kwiatkowski", "Krawczyk", "Piotrowski", "Grabowski",
+              "Pawłowski", "Michalski", "Król", "Wieczorek", "Jabłoński", "Wróbel", "Majewski",
+              "Olszewski", "Stępień", "Malinowski", "Jaworski", "Górski", "Sikora", "Zając",
+              "Wróblewski", "Żak", "Łuczak", "Sadowski", "Nowicki", "Gołębiowski"),
+    streets=("ul. Mickiewicza", "ul. Słowackiego", "ul. Kościuszki", "ul. Piłsudskiego",
+             "ul. Długa", "ul. Polna", "ul. Leśna", "ul. Kwiatowa", "al. Jana Pawła II",
+             "ul. Żeromskiego", "ul. Sienkiewicza", "ul. Jagiellońska", "ul. Łąkowa",
+             "ul. Ogrodowa", "ul. Przemysłowa", "ul. Składowa"),
+    complements=("lok. 5", "lok. 12", "hala B", "piętro 2", "budynek C", "pawilon 3", "m. 14"),
+    cities=(
+        City("Warszawa", "mazowieckie", ("22",), ("521", "522", "525", "526", "527", "951"), (
+            ("Śródmieście", "00-###"), ("Wola", "01-2##"), ("Bemowo", "01-3##"),
+            ("Bielany", "01-8##"), ("Mokotów", "02-5##"), ("Ursynów", "02-7##"),
+            ("Targówek", "03-5##"), ("Praga-Południe", "04-0##"))),
+        City("Kraków", "małopolskie", ("12",), ("675", "676", "677", "679", "945"), (
+            ("Stare Miasto", "31-0##"), ("Kazimierz", "31-05#"), ("Prądnik Biały", "31-2##"),
+            ("Nowa Huta", "31-9##"), ("Krowodrza", "30-0##"), ("Bronowice", "30-1##"),
+            ("Podgórze", "30-5##"))),
+        City("Wrocław", "dolnośląskie", ("71",), ("894", "896", "897", "898", "899"), (
+            ("Stare Miasto", "50-0##"), ("Śródmieście", "50-3##"), ("Psie Pole", "51-1##"),
+            ("Krzyki", "53-0##"), ("Fabryczna", "54-0##"))),
+        City("Poznań", "wielkopolskie", ("61",), ("777", "778", "779", "781", "782", "783"), (
+            ("Jeżyce", "60-7##"), ("Grunwald", "60-1##"), ("Stare Miasto", "61-1##"),
+            ("Wilda", "61-5##"), ("Nowe Miasto", "61-3##"))),
+        City("Gdańsk", "pomorskie", ("58",), ("583", "584", "604"), (
+            ("Wrzeszcz", "80-2##"), ("Oliwa", "80-3##"), ("Przymorze", "80-3##"),
+            ("Śródmieście", "80-8##"), ("Orunia", "80-0##"))),
+        City("Łódź", "łódzkie", ("42",), ("725", "726", "727", "728", "729"), (
+            ("Śródmieście", "90-0##"), ("Polesie", "90-5##"), ("Bałuty", "91-0##"),
+            ("Widzew", "92-1##"), ("Górna", "93-1##"))),
+        City("Szczecin", "zachodniopomorskie", ("91",), ("851", "852", "955"), (
+            ("Centrum", "70-4##"), ("Prawobrzeże", "70-8##"), ("Pogodno", "71-2##"),
+            ("Niebuszewo", "71-1##"))),
+        City("Katowice", "śląskie", ("32",), ("634", "954"), (
+            ("Śródmieście", "40-0##"), ("Bogucice", "40-2##"), ("Szopienice", "40-4##"),
+            ("Brynów", "40-5##"), ("Ligota", "40-7##"))),
+    ),
+    companies=(
+        CompanyPattern("{surname} Logistyka", ("Sp. z o.o.", "Sp. z o.o.", "S.A."),
+                       Segment.OTHER),
+        CompanyPattern("Trans-{surname}", ("Sp. z o.o.", "Sp. j."), Segment.OTHER),
+        CompanyPattern("Przedsiębiorstwo Transportowe {surname}", ("Sp. z o.o.", "Sp. j."),
+                       Segment.OTHER),
+        CompanyPattern("Spedycja {surname}", ("Sp. z o.o.",), Segment.OTHER),
+        CompanyPattern("Przeprowadzki {surname}", ("Sp. j.", "Sp. z o.o."), Segment.OTHER),
+        CompanyPattern("Wypożyczalnia Samochodów {surname}", ("Sp. z o.o.",), Segment.RENTAL),
+        CompanyPattern("Auto-{surname}", ("Sp. z o.o.", "Sp. j."), Segment.DEALER),
+        CompanyPattern("{surname} Serwis Flot", ("Sp. z o.o.",), Segment.SERVICE_PROVIDER),
+    ),
+    company_mailboxes=("biuro", "kontakt", "ksiegowosc", "spedycja"),
+    mail_domains=("wp.example", "onet.example", "interia.example", "o2.example"),
+    owner_role="Właściciel",
+    contact_roles=("Kierownik floty", "Kierownik operacyjny", "Księgowość", "Prezes zarządu",
+                   "Kierownik warsztatu", "Spedytor"),
+    plans=(("Flota Start", 4900), ("Flota Pro", 7900), ("Flota Premium", 11900)),
+    card_networks=("visa", "visa", "mastercard", "mastercard"),
+    vehicles=(("Ciężarówka", ("MAN TGX", "Scania R 450", "Volvo FH", "DAF XF")),
+              ("Dostawczak", ("Iveco Daily", "Ford Transit", "Renault Master")),
+              ("Samochód", ("Škoda Octavia", "Toyota Corolla", "Opel Astra")),
+              ("Bus", ("Mercedes-Benz Sprinter", "Volkswagen Crafter"))),
+    stock_label="Lokalizator w magazynie",
+)  # fmt: skip
+
+COUNTRIES: dict[str, Country] = {c.code: c for c in (GB, FR, BR, PL)}
+
+TRACKER_MODELS = ("Teltonika FMB920", "Teltonika FMC130", "Queclink GV300", "Ruptela FM-Eco4",
+                  "Concox GT06N")  # fmt: skip
+
+# --- Proportions -----------------------------------------------------------------------------
+
+BATCH_SIZE = 5_000
+COMPANY_SHARE = 0.55
+# Tuples for rng.choice(): cheaper than rng.choices(weights=...) in the hot loop.
+ASSETS_PER_CLIENT = (0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4)  # mean 2.05
+CLIENT_STATUSES = (ClientStatus.ACTIVE,) * 8 + (ClientStatus.CANCELLED, ClientStatus.BLOCKED)
+PERSON_SEGMENTS = (Segment.OTHER,) * 8 + (Segment.RENTAL, Segment.SERVICE_PROVIDER)
+ACTIVE_ASSET_STATUSES = (AssetStatus.ACTIVE,) * 18 + (AssetStatus.SUSPENDED,
+                                                      AssetStatus.INACTIVE)  # fmt: skip
+STOCK_PER_CLIENTS = 5  # one unassigned device in stock per five clients: 10 for 50
+HISTORY_DAYS = 3 * 365
+
+# --- Public entry point ----------------------------------------------------------------------
+
+
+def seed_demo(password: str, clients_per_brand: int = 50) -> dict[str, int]:
+    """Idempotent demo data. Returns a summary, e.g. {"brands": 5, "users": 11, ...}."""
+    brands = _ensure_brands()
+    staff, users_added = _ensure_staff(password, brands)
+    db.session.commit()
+    summary = {"brands": len(brands), "users": 1 + 2 * len(brands), "users_added": users_added}
+    now = utcnow().replace(microsecond=0)
+    for spec in DEMO_BRANDS:
+        brand = brands[spec.slug]
+        plan = _BrandPlan(spec, brand.id, brand.country_code, brand.default_locale,
+                          staff[spec.slug], now)  # fmt: skip
+        _add_counts(summary, _seed_clients(plan, clients_per_brand))
+        _add_counts(summary, _seed_stock(plan, clients_per_brand // STOCK_PER_CLIENTS))
+    db.session.commit()
+    return summary
+
+
+def _add_counts(summary: dict[str, int], counts: dict[str, int]) -> None:
+    for key, value in counts.items():
+        summary[key] = summary.get(key, 0) + value
+
+
+# --- Brands and staff ------------------------------------------------------------------------
+
+
+def _ensure_brands() -> dict[str, Brand]:
+    brands: dict[str, Brand] = {}
+    for spec in DEMO_BRANDS:  # parents come first in DEMO_BRANDS
+        brand = db.session.scalar(select(Brand).where(Brand.slug == spec.slug))
+        if brand is None:
+            brand = Brand(
+                slug=spec.slug,
+                name=spec.name,
+                parent=brands[spec.parent] if spec.parent else None,
+                default_locale=spec.locale,
+                country_code=spec.country,
+                theme_color=spec.theme_color,
+                tracking_url_template=spec.tracking_url_template,
+            )
+            db.session.add(brand)
+        brands[spec.slug] = brand
+    db.session.flush()
+    return brands
+
+
+def _ensure_staff(password: str, brands: dict[str, Brand]) -> tuple[dict[str, list[int]], int]:
+    """Users and memberships; returns {slug: [reseller id, admin id]} and how many were new."""
+    created = 0
+
+    def user(email: str, name: str, **extra: Any) -> User:
+        nonlocal created
+        found = db.session.scalar(select(User).where(User.email == email))
+        if found is not None:
+            return found
+        created += 1
+        new = User(email=email, name=name, password_hash=hash_password(password), locale=None,
+                   **extra)  # fmt: skip
+        db.session.add(new)
+        db.session.flush()
+        return new
+
+    user(*PLATFORM_ADMIN, is_platform_admin=True)
+    staff: dict[str, list[int]] = {}
+    for spec in DEMO_BRANDS:
+        admin = user(f"admin@{spec.slug}.demo.test", spec.admin_name)
+        reseller = user(f"reseller@{spec.slug}.demo.test", spec.reseller_name)
+        staff[spec.slug] = [reseller.id, admin.id]
+        for member, role in ((admin, Role.BRAND_ADMIN), (reseller, Role.RESELLER)):
+            _ensure_membership(member, brands[spec.slug], role)
+    for child, parent in INHERITED_STAFF.items():
+        for prefix, role in (("admin", Role.BRAND_ADMIN), ("reseller", Role.RESELLER)):
+            member = db.session.scalar(
+                select(User).where(User.email == f"{prefix}@{parent}.demo.test")
+            )
+            _ensure_membership(member, brands[child], role)
+    db.session.flush()
+    return staff, created
+
+
+def _ensure_membership(user: User, brand: Brand, role: Role) -> None:
+    exists = db.session.scalar(
+        select(Membership.id).where(Membership.user_id == user.id,
+                                    Membership.brand_id == brand.id)
+    )  # fmt: skip
+    if exists is None:
+        db.session.add(Membership(user=user, brand=brand, role=role))
+
+
+# --- Clients ---------------------------------------------------------------------------------
+
+
+class _BrandPlan:
+    """What the generators need to know about one brand, as plain values (no ORM access)."""
+
+    def __init__(self, spec: BrandSpec, brand_id: int, country_code: str, locale: str,
+                 managers: list[int], now: datetime) -> None:  # fmt: skip
+        self.spec = spec
+        self.brand_id = brand_id
+        # An existing brand keeps its country; fall back to the spec where we have no data.
+        self.country = COUNTRIES.get(country_code, COUNTRIES[spec.country])
+        self.locale = locale
+        self.managers = managers
+        self.now = now
+        self.seed = zlib.crc32(spec.slug.encode()) << 32
+        # IMEIs: reporting body 35, two digits of brand, ten of counter, Luhn digit.
+        self.imei_prefix = f"35{DEMO_BRANDS.index(spec) + 1:02d}"
+
+
+class _Draft(NamedTuple):
+    client: Row
+    address: Row
+    contacts: list[Row]
+    documents: list[Row]
+    contracts: list[Row]
+    cards: list[Row]
+    assets: list[Row]
+
+
+CHILD_TABLES = (
+    ("address", Address), ("contacts", Contact), ("documents", Document),
+    ("contracts", Contract), ("cards", PaymentMethod), ("assets", Asset),
+)  # fmt: skip
+
+
+def _seed_clients(plan: _BrandPlan, target: int) -> dict[str, int]:
+    existing = db.session.scalar(
+        select(func.count(Client.id)).where(Client.brand_id == plan.brand_id)
+    )
+    missing = target - (existing or 0)
+    counts: dict[str, int] = {"clients_added": 0}
+    if missing <= 0:
+        return counts
+    first = _next_client_seq(plan)
+    for start in range(first, first + missing, BATCH_SIZE):
+        seqs = range(start, min(start + BATCH_SIZE, first + missing))
+        _add_counts(counts, _insert_batch([_client_draft(plan, seq) for seq in seqs]))
+        db.session.commit()  # a crash keeps whole batches; a rerun tops up from there
+    return counts
+
+
+def _next_client_seq(plan: _BrandPlan) -> int:
+    """After the highest seeded client and the highest seeded IMEI of the brand."""
+    prefix = f"{plan.spec.prefix}-"
+    ids = db.session.scalars(
+        select(Client.provider_user_id).where(
+            Client.brand_id == plan.brand_id, Client.provider_user_id.like(f"{prefix}%")
+        )
+    )
+    numbers = [int(pid[len(prefix):]) for pid in ids if pid[len(prefix):].isdigit()]
+    # A deleted client may have left its devices behind: never reuse their serials.
+    highest_serial = _highest_imei_counter(plan, stock=False)
+    return max([0, highest_serial // 10, *numbers]) + 1
+
+
+def _highest_imei_counter(plan: _BrandPlan, *, stock: bool) -> int:
+    # Client devices end in slot 0-3 before the check digit, stock devices in slot 9.
+    pattern = plan.imei_prefix + "_" * 9 + ("9" if stock else "[0-3]") + "_"
+    serials = db.session.scalars(
+        select(Asset.serial).where(Asset.serial.like(plan.imei_prefix + "_" * 11))
+    )
+    slot = re.compile(pattern.replace("_", r"\d"))
+    counters = [int(s[4:14]) for s in serials if slot.fullmatch(s)]
+    return max(counters, default=0)
+
+
+def _insert_batch(drafts: list[_Draft]) -> dict[str, int]:
+    rows = [d.client for d in drafts]
+    # RETURNING without sort_by_parameter_order: SQLite cannot keep the order in batches (it
+    # would fall back to one statement per row), so match the ids back by provider_user_id.
+    result = db.session.execute(
+        insert(Client.__table__).returning(Client.id, Client.provider_user_id), rows
+    )
+    ids = {pid: cid for cid, pid in result}
+    counts = {"clients_added": len(rows)}
+    for attr, model in CHILD_TABLES:
+        children = []
+        for draft in drafts:
+            client_id = ids[draft.client["provider_user_id"]]
+            for child in _as_list(getattr(draft, attr)):
+                child["client_id"] = client_id
+                children.append(child)
+        if children:
+            db.session.execute(insert(model.__table__), children)
+        counts[f"{model.__tablename__}_added"] = len(children)
+    return counts
+
+
+def _as_list(value: Row | list[Row]) -> list[Row]:
+    return [value] if isinstance(value, dict) else value
+
+
+def _client_draft(plan: _BrandPlan, seq: int) -> _Draft:
+    rng = Random(plan.seed + seq)
+    country = plan.country
+    city = rng.choice(country.cities)
+    first, last, female = _person(country, rng)
+    if rng.random() < COMPANY_SHARE:
+        kind = ClientKind.COMPANY
+        name, domain, segment = _company_name(country, city, rng)
+        email = f"{rng.choice(country.company_mailboxes)}@{domain}"
+        phone = _landline(country, city, rng)
+    else:
+        kind, segment, domain = ClientKind.PERSON, rng.choice(PERSON_SEGMENTS), None
+        name = f"{first} {last}"
+        email = _personal_email(first, last, country, rng)
+        phone = _landline(country, city, rng) if rng.random() < 0.4 else ""
+    address = _address(country, city, rng)
+    doc_number, documents = DOCUMENTS[country.code](rng, kind, city, address, last, female)
+    created_at = plan.now - timedelta(seconds=rng.randrange(HISTORY_DAYS * 86_400))
+    status = rng.choice(CLIENT_STATUSES)
+    pid = f"{plan.spec.prefix}-{seq:06d}"
+    mobile = _mobile(country, rng)
+    login_email = email if rng.random() < 0.85 else ""
+    client = {
+        "brand_id": plan.brand_id, "provider_user_id": pid, "kind": kind, "name": name,
+        "document_number": doc_number, "email": email, "phone": phone, "mobile": mobile,
+        "account_manager_id": plan.managers[rng.random() < 0.25], "segment": segment,
+        "status": status,
+        "payment_status": PaymentStatus.DELINQUENT if rng.random() < 0.15
+        else PaymentStatus.UP_TO_DATE,
+        "login_email": login_email, "login_password_hash": None, "locale": plan.locale,
+        "country_code": country.code, "version": 1, "created_at": created_at,
+        "updated_at": created_at + (plan.now - created_at) * rng.random(),
+        # Core inserts skip the ORM's before_flush hook: fill the derived columns here.
+        "name_key": fold(name),
+        "search_text": client_search_text(
+            name=name, email=email, login_email=login_email, document_number=doc_number,
+            phone=phone, mobile=mobile, provider_user_id=pid,
+        ),
+    }  # fmt: skip
+    assets = _client_assets(plan, seq, status, rng)
+    for doc in documents:
+        doc["issued_on"] = created_at.date() - timedelta(days=rng.randrange(10 * 365))
+    return _Draft(
+        client=client,
+        address=address,
+        contacts=_contacts(country, kind, name if kind == ClientKind.PERSON else None, email,
+                           mobile, domain, rng),
+        documents=documents if rng.random() < 0.5 else [],
+        contracts=_contracts(plan, seq, created_at.date(), len(assets), rng),
+        cards=_cards(country, name, rng, plan.now.year),
+        assets=assets,
+    )  # fmt: skip
+
+
+def _person(country: Country, rng: Random) -> tuple[str, str, bool]:
+    female = rng.random() < 0.45
+    first = rng.choice(country.female if female else country.male)
+    last = rng.choice(country.surnames)
+    if country is BR and rng.random() < 0.5:  # Brazilians usually carry two surnames
+        last = f"{rng.choice(country.surnames)} {last}".replace(" da ", " ").replace(
+            " dos ", " "
+        ) if last.startswith(("da ", "dos ")) else f"{rng.choice(country.surnames)} {last}"
+    if country is PL and female:
+        last = _polish_feminine(last)
+    return first, last, female
+
+
+def _polish_feminine(surname: str) -> str:
+    for masculine, feminine in (("ski", "ska"), ("cki", "cka"), ("dzki", "dzka")):
+        if surname.endswith(masculine):
+            return surname[: -len(masculine)] + feminine
+    return surname
+
+
+def _company_name(country: Country, city: City, rng: Random) -> tuple[str, str, Segment]:
+    pattern = rng.choice(country.companies)
+    core = pattern.core.format(surname=rng.choice(country.surnames), city=city.name)
+    return f"{core} {rng.choice(pattern.suffixes)}", f"{_slug(core)}.example", pattern.segment
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def _slug(text: str, sep: str = "-") -> str:
+    return _NOT_ALNUM.sub(sep, fold(text).replace("'", "")).strip(sep)
+
+
+def _personal_email(first: str, last: str, country: Country, rng: Random) -> str:
+    local = f"{_slug(first, '.')}.{_slug(last.split()[-1], '.')}"
+    if rng.random() < 0.4:  # the plain name is usually taken
+        local += str(rng.randrange(1, 100))
+    return f"{local}@{rng.choice(country.mail_domains)}"
+
+
+def _digits(rng: Random, count: int) -> str:
+    return f"{rng.randrange(10**count):0{count}d}"
+
+
+def _landline(country: Country, city: City, rng: Random) -> str:
+    prefix = rng.choice(city.phone_prefixes)
+    return country.calling_code + prefix + _digits(rng, country.national_length - len(prefix))
+
+
+def _mobile(country: Country, rng: Random) -> str:
+    prefix = rng.choice(country.mobile_prefixes)
+    if country is BR:  # mobiles keep the caller's area code: 55 11 9xxxx-xxxx
+        prefix = rng.choice(rng.choice(country.cities).phone_prefixes) + "9" + prefix[1]
+        return country.calling_code + prefix + _digits(rng, 11 - len(prefix))
+    return country.calling_code + prefix + _digits(rng, country.mobile_length - len(prefix))
+
+
+def _postcode(pattern: str, rng: Random) -> str:
+    letters = "ABDEFGHJLNPQRSTUWXYZ"  # the letters a UK inward code may use
+    return "".join(
+        str(rng.randrange(10)) if ch == "#" else rng.choice(letters) if ch == "@" else ch
+        for ch in pattern
+    )
+
+
+def _address(country: Country, city: City, rng: Random) -> Row:
+    district, pattern = rng.choice(city.districts)
+    number = str(rng.randrange(1, 240 if country is BR else 180))
+    if country is FR and rng.random() < 0.05:
+        number += " bis"
+    elif country is BR and rng.random() < 0.03:
+        number = "s/n"
+    return {
+        "street": rng.choice(country.streets),
+        "number": number,
+        "complement": rng.choice(country.complements) if rng.random() < 0.25 else "",
+        "locality": city.name,
+        "sub_locality": district if rng.random() < 0.95 else "",
+        "city": city.name,
+        "region": city.region,
+        "postal_code": _postcode(pattern, rng),
+        "country_code": country.code,
+    }
+
+
+def _contacts(country: Country, kind: ClientKind, person: str | None, email: str,
+              mobile: str, domain: str | None, rng: Random) -> list[Row]:  # fmt: skip
+    contacts = []
+    if person is not None:  # a private client is their own first contact
+        contacts.append({"name": person, "email": email, "phone": mobile,
+                         "role": country.owner_role, "notify_equipment": True})  # fmt: skip
+    while not contacts or (len(contacts) < 2 and rng.random() < 0.3):
+        first, last, _ = _person(country, rng)
+        local = f"{_slug(first, '.')}.{_slug(last.split()[-1], '.')}"
+        contacts.append({
+            "name": f"{first} {last}",
+            "email": f"{local}@{domain or rng.choice(country.mail_domains)}",
+            "phone": _mobile(country, rng),
+            "role": rng.choice(country.contact_roles),
+            "notify_equipment": rng.random() < 0.4,
+        })  # fmt: skip
+    return contacts
+
+
+def _contracts(plan: _BrandPlan, seq: int, created: date, devices: int,
+               rng: Random) -> list[Row]:  # fmt: skip
+    if devices == 0 or rng.random() < 0.4:
+        return []
+    name, cents = rng.choice(plan.country.plans)
+    starts = min(created + timedelta(days=rng.randrange(30)), plan.now.date())
+    ends = None if rng.random() < 0.35 else _add_years(starts, rng.choice((1, 2, 3)))
+    return [{
+        "number": f"{plan.spec.prefix}-C{starts.year}-{seq:06d}",
+        "plan": name,
+        "starts_on": starts,
+        "ends_on": ends,
+        "monthly_fee": Decimal(cents * devices).scaleb(-2),
+        "currency": plan.country.currency,
+    }]  # fmt: skip
+
+
+def _add_years(day: date, years: int) -> date:
+    return day.replace(year=day.year + years, day=min(day.day, 28))
+
+
+def _cards(country: Country, holder: str, rng: Random, this_year: int) -> list[Row]:
+    if rng.random() < 0.6:
+        return []
+    # Only what PaymentMethod may hold: never a card number.
+    return [{
+        "kind": CardKind.CREDIT if rng.random() < 0.6 else CardKind.DEBIT,
+        "holder": holder[:120],
+        "network": rng.choice(country.card_networks),
+        "last4": _digits(rng, 4),
+        "exp_month": rng.randrange(1, 13),
+        "exp_year": this_year + rng.randrange(1, 6),
+    }]  # fmt: skip
+
+
+# --- Assets ----------------------------------------------------------------------------------
+
+
+def _client_assets(plan: _BrandPlan, seq: int, status: ClientStatus, rng: Random) -> list[Row]:
+    assets = []
+    number = rng.randrange(1, 40)
+    for slot in range(rng.choice(ASSETS_PER_CLIENT)):
+        kind, models = rng.choice(plan.country.vehicles)
+        if status == ClientStatus.ACTIVE:
+            asset_status = rng.choice(ACTIVE_ASSET_STATUSES)
+        elif status == ClientStatus.BLOCKED:
+            asset_status = AssetStatus.SUSPENDED
+        else:
+            asset_status = AssetStatus.INACTIVE
+        assets.append({
+            "brand_id": plan.brand_id,
+            "serial": _imei(plan.imei_prefix, seq * 10 + slot),
+            "name": f"{kind} {number + slot} – {rng.choice(models)}",
+            "status": asset_status,
+        })  # fmt: skip
+    return assets
+
+
+def _seed_stock(plan: _BrandPlan, target: int) -> dict[str, int]:
+    """Devices not yet installed in a client's vehicle: client_id is NULL."""
+    existing = db.session.scalar(
+        select(func.count(Asset.id)).where(
+            Asset.brand_id == plan.brand_id, Asset.client_id.is_(None)
+        )
+    )
+    missing = target - (existing or 0)
+    if missing <= 0:
+        return {}
+    first = _highest_imei_counter(plan, stock=True) // 10 + 1
+    rows = list(_stock_rows(plan, range(first, first + missing)))
+    for start in range(0, len(rows), BATCH_SIZE):
+        db.session.execute(insert(Asset.__table__), rows[start : start + BATCH_SIZE])
+    db.session.commit()
+    return {"assets_added": len(rows)}
+
+
+def _stock_rows(plan: _BrandPlan, numbers: range) -> Iterator[Row]:
+    rng = Random()
+    for n in numbers:
+        rng.seed(plan.seed + (1 << 31) + n)  # apart from the client sequence numbers
+        yield {
+            "brand_id": plan.brand_id,
+            "client_id": None,
+            "serial": _imei(plan.imei_prefix, n * 10 + 9),
+            "name": f"{plan.country.stock_label} {n} – {rng.choice(TRACKER_MODELS)}",
+            "status": AssetStatus.INACTIVE if rng.random() < 0.8 else AssetStatus.SUSPENDED,
+        }
+
+
+def _imei(prefix: str, counter: int) -> str:
+    body = f"{prefix}{counter:010d}"
+    return body + _luhn_digit(body)
+
+
+def _luhn_digit(body: str) -> str:
+    """The check digit that makes body + digit pass the Luhn test (IMEI, SIREN, SIRET)."""
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        value = ord(char) - 48
+        if position % 2 == 0:  # doubled: these sit at odd places once the digit is appended
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return str(-total % 10)
+
+
+# --- Identity and company numbers, with their real check digits ------------------------------
+
+DocumentMaker = Callable[[Random, ClientKind, City, Row, str, bool], tuple[str, list[Row]]]
+
+
+def _doc(kind: DocumentKind, number: str) -> Row:
+    return {"kind": kind, "number": number, "issued_on": None}
+
+
+def _weighted(numbers: str, weights: tuple[int, ...]) -> int:
+    return sum((ord(c) - 48) * w for c, w in zip(numbers, weights, strict=False))
+
+
+def _cpf(rng: Random) -> str:
+    body = _digits(rng, 9)
+    for weights in ((10, 9, 8, 7, 6, 5, 4, 3, 2), (11, 10, 9, 8, 7, 6, 5, 4, 3, 2)):
+        body += str(_weighted(body, weights) * 10 % 11 % 10)
+    return f"{body[:3]}.{body[3:6]}.{body[6:9]}-{body[9:]}"
+
+
+def _cnpj(rng: Random) -> str:
+    body = _digits(rng, 8) + "0001"  # head office
+    for weights in ((5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2), (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)):
+        rest = _weighted(body, weights) % 11
+        body += str(0 if rest < 2 else 11 - rest)
+    return f"{body[:2]}.{body[2:5]}.{body[5:8]}/{body[8:12]}-{body[12:]}"
+
+
+def _rg(rng: Random) -> str:
+    """São Paulo RG: eight digits and a mod-11 check that may be X."""
+    body = _digits(rng, 8)
+    check = 11 - _weighted(body, (2, 3, 4, 5, 6, 7, 8, 9)) % 11
+    digit = "X" if check == 10 else "0" if check == 11 else str(check)
+    return f"{body[:2]}.{body[2:5]}.{body[5:]}-{digit}"
+
+
+def _br_documents(rng: Random, kind: ClientKind, city: City, address: Row, last: str,
+                  female: bool) -> tuple[str, list[Row]]:  # fmt: skip
+    if kind == ClientKind.COMPANY:
+        nire = rng.choice(city.registry_codes) + _digits(rng, 9)  # Junta Comercial number
+        return _cnpj(rng), [_doc(DocumentKind.COMPANY_REGISTRATION, nire)]
+    return _cpf(rng), [_doc(DocumentKind.ID_CARD, _rg(rng))]
+
+
+def _pesel(rng: Random, female: bool) -> str:
+    born = date(1955, 1, 1) + timedelta(days=rng.randrange(50 * 365))
+    month = born.month + (20 if born.year >= 2000 else 0)
+    sex = rng.randrange(0, 10, 2) + (0 if female else 1)  # even for women, odd for men
+    body = f"{born.year % 100:02d}{month:02d}{born.day:02d}{_digits(rng, 3)}{sex}"
+    return body + str(-_weighted(body, (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)) % 10)
+
+
+def _nip(rng: Random, city: City) -> str:
+    while True:  # one body in eleven has no valid check digit
+        body = rng.choice(city.registry_codes) + _digits(rng, 6)
+        check = _weighted(body, (6, 5, 7, 2, 3, 4, 5, 6, 7)) % 11
+        if check < 10:
+            return body + str(check)
+
+
+def _regon(rng: Random) -> str:
+    body = str(rng.randrange(1, 10)) + _digits(rng, 7)
+    return body + str(_weighted(body, (8, 9, 2, 3, 4, 5, 6, 7)) % 11 % 10)
+
+
+def _polish_id_card(rng: Random) -> str:
+    """Dowód osobisty: three letters, a check digit, five digits."""
+    letters = "".join(rng.choice("ABCDEFGHIJKLMNPRSTUVWXYZ") for _ in range(3))
+    tail = _digits(rng, 5)
+    values = [ord(c) - 55 for c in letters] + [ord(c) - 48 for c in tail]
+    check = sum(v * w for v, w in zip(values, (7, 3, 1, 7, 3, 1, 7, 3), strict=True)) % 10
+    return f"{letters}{check}{tail}"
+
+
+def _pl_documents(rng: Random, kind: ClientKind, city: City, address: Row, last: str,
+                  female: bool) -> tuple[str, list[Row]]:  # fmt: skip
+    if kind == ClientKind.COMPANY:
+        return _nip(rng, city), [_doc(DocumentKind.COMPANY_REGISTRATION, _regon(rng))]
+    return _pesel(rng, female), [_doc(DocumentKind.ID_CARD, _polish_id_card(rng))]
+
+
+def _siren(rng: Random) -> str:
+    body = str(rng.randrange(3, 10)) + _digits(rng, 7)
+    return body + _luhn_digit(body)
+
+
+def _fr_documents(rng: Random, kind: ClientKind, city: City, address: Row, last: str,
+                  female: bool) -> tuple[str, list[Row]]:  # fmt: skip
+    if kind == ClientKind.COMPANY:
+        siren = _siren(rng)
+        body = siren + f"{rng.randrange(1, 100):04d}"  # NIC of the establishment
+        siret = body + _luhn_digit(body)
+        vat_key = (12 + 3 * (int(siren) % 97)) % 97
+        vat = f"FR{vat_key:02d}{siren}"
+        number = siret if rng.random() < 0.7 else siren
+        spaced = " ".join((number[:3], number[3:6], number[6:9], number[9:])).strip()
+        return spaced, [_doc(DocumentKind.TAX_ID, vat)]
+    # Carte nationale d'identité (pre-2021 form): issue year and month, department, serial.
+    issued = f"{rng.randrange(10, 21):02d}{rng.randrange(1, 13):02d}"
+    card = f"{issued}{address['postal_code'][:2]}{rng.randrange(10)}{_digits(rng, 5)}"
+    return card, [_doc(DocumentKind.ID_CARD, card)]
+
+
+def _gb_vat(rng: Random) -> str:
+    body = _digits(rng, 7)
+    check = -_weighted(body, (8, 7, 6, 5, 4, 3, 2)) % 97  # mod-97 check of HMRC numbers
+    return f"GB{body}{check:02d}"
+
+
+def _gb_documents(rng: Random, kind: ClientKind, city: City, address: Row, last: str,
+                  female: bool) -> tuple[str, list[Row]]:  # fmt: skip
+    if kind == ClientKind.COMPANY:
+        scottish = city.region in ("Glasgow City", "City of Edinburgh")
+        number = f"SC{rng.randrange(100_000, 999_999)}" if scottish else f"{_digits(rng, 8)}"
+        if not scottish:  # England and Wales numbers start 0 or 1 today
+            number = str(rng.randrange(2)) + number[1:]
+        return number, [_doc(DocumentKind.TAX_ID, _gb_vat(rng))]
+    if rng.random() < 0.5:  # no national identity card in the UK
+        return "", []
+    passport = str(rng.randrange(1, 6)) + _digits(rng, 8)
+    return passport, [_doc(DocumentKind.PASSPORT, passport)]
+
+
+DOCUMENTS: dict[str, DocumentMaker] = {
+    "GB": _gb_documents,
+    "FR": _fr_documents,
+    "BR": _br_documents,
+    "PL": _pl_documents,
+}
