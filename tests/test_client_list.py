@@ -12,7 +12,7 @@ from tests.conftest import detach, login, make_asset, make_brand, make_client, m
 def catalogue(app):
     """One brand with clients chosen to exercise search, filters and sorting."""
     with app.app_context():
-        brand = make_brand("acme", country_code="PL", default_locale="pl")
+        brand = make_brand("acme", country_code="PL")
         make_user("reseller@acme.test", brand)
         clients = [
             make_client(brand, name="Łukasz Żółkiewski", email="lukasz@zolkiewski.example",

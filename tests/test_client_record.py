@@ -54,7 +54,7 @@ def test_personal_data_tab_with_whatsapp_link(signed_in, record):
     [
         ("status", ["Active", "Up to date", "Has access"]),
         ("documents", ["Tax number", "11.222.333/0001-81", "Mar 14, 2020"]),
-        ("login", ["frota@silva.example", "Not set"]),
+        ("login", ["frota@silva.example", "No password set"]),
         ("other", ["C-2024-001", "Frota 50", "R$1,234.50", "VISA •••• 4242", "09/2029",
                    "High Street", "Camden Town", "Ana Souza", "Gestora de frota",
                    "2 devices assigned"]),
@@ -75,7 +75,7 @@ def test_login_tab_never_shows_a_password_hash(app, signed_in, record):
         db.session.get(Client, record.id).login_password_hash = hash_password("s3cret-pass")
         db.session.commit()
     page = signed_in.get(f"/acme/clients/{record.id}?tab=login").text
-    assert "$argon2" not in page and "Set" in page
+    assert "$argon2" not in page and "Password set" in page
 
 
 def test_money_and_dates_in_the_readers_locale(signed_in, record):

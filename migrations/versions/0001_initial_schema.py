@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: b51cb1fa8726
+Revision ID: 0001
 Revises: 
 Create Date: 2026-11-23 10:39:42.267860
 

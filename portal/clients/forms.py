@@ -21,15 +21,17 @@ class ClientSearchForm(FlaskForm):
 
     q = SearchField(_l("Search"))
     status = SelectField(_l("Status"), choices=[])
-    payment = SelectField(_l("Payment"), choices=[])
+    payment = SelectField(_l("Payment situation"), choices=[])
     sort = SelectField(_l("Sort"), choices=[])
     per = SelectField(_l("Per page"), choices=[], default="25")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        any_ = SelectChoice("", _l("Any"))
-        self.status.choices = [any_, *ClientStatus.choices()]
-        self.payment.choices = [any_, *PaymentStatus.choices()]
+        self.status.choices = [SelectChoice("", _l("All statuses")), *ClientStatus.choices()]
+        self.payment.choices = [
+            SelectChoice("", _l("All payment situations")),
+            *PaymentStatus.choices(),
+        ]
         self.sort.choices = [SelectChoice(value, label) for value, label in SORTS.items()]
         self.per.choices = [SelectChoice(str(n)) for n in PAGE_SIZES]
 

@@ -5,6 +5,7 @@ from portal.models.audit import AuditEvent
 from portal.models.brand import Brand
 from portal.models.client import (
     Address,
+    BusinessUnit,
     Client,
     Contact,
     Contract,
@@ -26,7 +27,7 @@ from portal.models.types import (
 from portal.models.user import Membership, StaffSession, User
 
 __all__ = [
-    "Address", "Asset", "AssetStatus", "AuditEvent", "Brand", "CardKind", "Client",
+    "Address", "Asset", "BusinessUnit", "AssetStatus", "AuditEvent", "Brand", "CardKind", "Client",
     "ClientKind", "ClientStatus", "Contact", "Contract", "Document", "DocumentKind",
     "Membership", "PaymentMethod", "PaymentStatus", "Role", "Segment", "StaffSession", "User",
     "client_search_text", "utcnow",

@@ -64,6 +64,10 @@ class Client(db.Model):
     name_key: Mapped[str] = mapped_column(String(200), default="")
     search_text: Mapped[str] = mapped_column(Text, default="")
 
+    # SQLAlchemy adds "AND version = <loaded>" to every UPDATE, so a save racing another between
+    # load and commit fails; the rules also compare the version the form was opened with.
+    __mapper_args__ = {"version_id_col": version}
+
     brand: Mapped[Brand] = relationship()
     account_manager: Mapped[User | None] = relationship()
     address: Mapped[Address | None] = relationship(
@@ -80,6 +84,9 @@ class Client(db.Model):
     )
     payment_methods: Mapped[list[PaymentMethod]] = relationship(
         cascade="all, delete-orphan", order_by="PaymentMethod.id"
+    )
+    business_units: Mapped[list[BusinessUnit]] = relationship(
+        cascade="all, delete-orphan", order_by="BusinessUnit.name"
     )
     assets: Mapped[list[Asset]] = relationship(  # noqa: F821 - defined in asset.py
         back_populates="client", order_by="Asset.serial"
@@ -166,6 +173,24 @@ class Document(db.Model):
     kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
     number: Mapped[str] = mapped_column(String(60))
     issued_on: Mapped[date | None] = mapped_column(Date)
+    # An optional scan, kept outside static/ under a generated name (see clients/files.py).
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    stored_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str | None] = mapped_column(String(40))
+    size: Mapped[int | None]
+
+
+class BusinessUnit(db.Model):
+    """A part of the client's organisation (a depot, a branch) that groups its equipment."""
+
+    __tablename__ = "business_units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    code: Mapped[str] = mapped_column(String(40), default="")
 
 
 class Contract(db.Model):
