@@ -85,10 +85,13 @@ def _register_request_hooks(app: Flask) -> None:
     from portal.permissions import can
     from portal.tenancy import brands_of
 
+    # A global, not a context variable: macros imported without context and rendered alone
+    # for htmx (get_template_attribute) need it too.
+    app.jinja_env.globals["can"] = can
+
     @app.context_processor
     def template_globals():
         return {
-            "can": can,
             "brand": g.get("brand"),
             "languages": LANGUAGE_NAMES,
             "current_locale": str(get_locale()),

@@ -17,6 +17,7 @@ def record(
     field: str | None = None,
     old: object = None,
     new: object = None,
+    note: str | None = None,
     actor_id: int | None = None,
 ) -> AuditEvent:
     if actor_id is None and has_request_context() and current_user.is_authenticated:
@@ -28,6 +29,7 @@ def record(
         field=field,
         old_value=None if old is None else str(old),
         new_value=None if new is None else str(new),
+        note=note,
         actor_id=actor_id,
         ip=request.remote_addr if has_request_context() else None,
     )

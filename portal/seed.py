@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache, lru_cache
 from random import Random
 from typing import Any, NamedTuple
 
@@ -79,6 +81,7 @@ class Country(NamedTuple):
     national_length: int  # of landline numbers, without the trunk 0
     mobile_prefixes: tuple[str, ...]  # whole blocks that are valid mobile ranges
     mobile_length: int
+    local_starts: str  # first digit of a local landline number after the prefix ("" = any)
     currency: str
     male: tuple[str, ...]
     female: tuple[str, ...]
@@ -129,7 +132,7 @@ GB = Country(
                      "753", "754", "755", "756", "757", "758", "759", "771", "772", "773",
                      "774", "775", "776", "777", "780", "781", "784", "785", "786", "787",
                      "788", "789", "790", "792", "794", "795", "796", "797", "798", "799"),
-    mobile_length=10, currency="GBP",
+    mobile_length=10, local_starts="", currency="GBP",
     male=("Oliver", "George", "Harry", "Jack", "Thomas", "James", "William", "Charlie", "Daniel",
           "Samuel", "Joseph", "Matthew", "Ryan", "Callum", "Liam", "Rhys", "Owen", "Hamish",
           "Fraser", "Mohammed"),
@@ -211,7 +214,7 @@ FR = Country(
     code="FR", calling_code="33", national_length=9,
     mobile_prefixes=("60", "61", "62", "64", "65", "66", "67", "68", "73", "74", "75", "76",
                      "77", "78"),
-    mobile_length=9, currency="EUR",
+    mobile_length=9, local_starts="", currency="EUR",
     male=("Lucas", "Hugo", "Louis", "Gabriel", "Arthur", "Jules", "Thomas", "Nicolas",
           "Julien", "Maxime", "Antoine", "Pierre", "Mathieu", "Théo", "Raphaël", "Jérôme",
           "François", "Stéphane", "Benoît", "Cédric"),
@@ -290,8 +293,8 @@ FR = Country(
 
 BR = Country(
     code="BR", calling_code="55", national_length=10,
-    mobile_prefixes=("96", "97", "98", "99"),  # after the area code: 9 + 8 digits
-    mobile_length=9, currency="BRL",
+    mobile_prefixes=("96", "97", "98", "99"),  # after the city's area code
+    mobile_length=9, local_starts="2345", currency="BRL",
     male=("João", "Pedro", "Lucas", "Gabriel", "Rafael", "Guilherme", "Mateus", "Gustavo",
           "Felipe", "Thiago", "Bruno", "Rodrigo", "André", "Marcelo", "Carlos", "José",
           "Antônio", "Sebastião", "Luís", "Vinícius", "Otávio"),
@@ -372,7 +375,7 @@ BR = Country(
 PL = Country(
     code="PL", calling_code="48", national_length=9,
     mobile_prefixes=("50", "51", "53", "57", "60", "66", "69", "72", "73", "78", "79", "88"),
-    mobile_length=9, currency="PLN",
+    mobile_length=9, local_starts="2345678", currency="PLN",
     male=("Jakub", "Jan", "Antoni", "Szymon", "Filip", "Kacper", "Mateusz", "Michał", "Tomasz",
           "Piotr", "Paweł", "Krzysztof", "Łukasz", "Marcin", "Grzegorz", "Wojciech", "Adam",
           "Bartłomiej", "Andrzej", "Rafał"),
@@ -471,6 +474,7 @@ def seed_demo(password: str, clients_per_brand: int = 50) -> dict[str, int]:
     staff, users_added = _ensure_staff(password, brands)
     db.session.commit()
     summary = {"brands": len(brands), "users": 1 + 2 * len(brands), "users_added": users_added}
+    summary |= dict.fromkeys(COUNTED, 0)
     now = utcnow().replace(microsecond=0)
     for spec in DEMO_BRANDS:
         brand = brands[spec.slug]
@@ -484,7 +488,7 @@ def seed_demo(password: str, clients_per_brand: int = 50) -> dict[str, int]:
 
 def _add_counts(summary: dict[str, int], counts: dict[str, int]) -> None:
     for key, value in counts.items():
-        summary[key] = summary.get(key, 0) + value
+        summary[key] += value
 
 
 # --- Brands and staff ------------------------------------------------------------------------
@@ -514,33 +518,31 @@ def _ensure_staff(password: str, brands: dict[str, Brand]) -> tuple[dict[str, li
     """Users and memberships; returns {slug: [reseller id, admin id]} and how many were new."""
     created = 0
 
-    def user(email: str, name: str, **extra: Any) -> User:
+    def get_or_create(email: str, name: str, is_platform_admin: bool = False) -> User:
         nonlocal created
-        found = db.session.scalar(select(User).where(User.email == email))
-        if found is not None:
-            return found
-        created += 1
-        new = User(email=email, name=name, password_hash=hash_password(password), locale=None,
-                   **extra)  # fmt: skip
-        db.session.add(new)
-        db.session.flush()
-        return new
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            created += 1
+            user = User(email=email, name=name, password_hash=hash_password(password),
+                        locale=None, is_platform_admin=is_platform_admin)  # fmt: skip
+            db.session.add(user)
+            db.session.flush()
+        return user
 
-    user(*PLATFORM_ADMIN, is_platform_admin=True)
-    staff: dict[str, list[int]] = {}
+    get_or_create(*PLATFORM_ADMIN, is_platform_admin=True)
+    users: dict[str, dict[Role, User]] = {}
     for spec in DEMO_BRANDS:
-        admin = user(f"admin@{spec.slug}.demo.test", spec.admin_name)
-        reseller = user(f"reseller@{spec.slug}.demo.test", spec.reseller_name)
-        staff[spec.slug] = [reseller.id, admin.id]
-        for member, role in ((admin, Role.BRAND_ADMIN), (reseller, Role.RESELLER)):
-            _ensure_membership(member, brands[spec.slug], role)
-    for child, parent in INHERITED_STAFF.items():
-        for prefix, role in (("admin", Role.BRAND_ADMIN), ("reseller", Role.RESELLER)):
-            member = db.session.scalar(
-                select(User).where(User.email == f"{prefix}@{parent}.demo.test")
-            )
-            _ensure_membership(member, brands[child], role)
+        users[spec.slug] = {
+            Role.BRAND_ADMIN: get_or_create(f"admin@{spec.slug}.demo.test", spec.admin_name),
+            Role.RESELLER: get_or_create(f"reseller@{spec.slug}.demo.test", spec.reseller_name),
+        }
+    for spec in DEMO_BRANDS:
+        for source in (spec.slug, INHERITED_STAFF.get(spec.slug)):
+            for role, user in users.get(source, {}).items():
+                _ensure_membership(user, brands[spec.slug], role)
     db.session.flush()
+    staff = {slug: [by_role[Role.RESELLER].id, by_role[Role.BRAND_ADMIN].id]
+             for slug, by_role in users.items()}  # fmt: skip
     return staff, created
 
 
@@ -566,27 +568,29 @@ class _BrandPlan:
         # An existing brand keeps its country; fall back to the spec where we have no data.
         self.country = COUNTRIES.get(country_code, COUNTRIES[spec.country])
         self.locale = locale
-        self.managers = managers
+        self.reseller_id, self.admin_id = managers
         self.now = now
         self.seed = zlib.crc32(spec.slug.encode()) << 32
-        # IMEIs: reporting body 35, two digits of brand, ten of counter, Luhn digit.
+        # IMEI: reporting body 35, two digits of brand, a ten-digit counter, the Luhn digit.
         self.imei_prefix = f"35{DEMO_BRANDS.index(spec) + 1:02d}"
 
 
 class _Draft(NamedTuple):
+    """One client and its children, before the client has an id."""
+
     client: Row
-    address: Row
+    addresses: list[Row]
     contacts: list[Row]
     documents: list[Row]
     contracts: list[Row]
-    cards: list[Row]
+    payment_methods: list[Row]
     assets: list[Row]
 
 
-CHILD_TABLES = (
-    ("address", Address), ("contacts", Contact), ("documents", Document),
-    ("contracts", Contract), ("cards", PaymentMethod), ("assets", Asset),
-)  # fmt: skip
+# Summary keys, in the order they are reported.
+COUNTED = ("clients_added", "addresses_added", "contacts_added", "documents_added",
+           "contracts_added", "payment_methods_added", "assets_added")  # fmt: skip
+CHILD_MODELS = (Address, Contact, Document, Contract, PaymentMethod, Asset)
 
 
 def _seed_clients(plan: _BrandPlan, target: int) -> dict[str, int]:
@@ -594,130 +598,148 @@ def _seed_clients(plan: _BrandPlan, target: int) -> dict[str, int]:
         select(func.count(Client.id)).where(Client.brand_id == plan.brand_id)
     )
     missing = target - (existing or 0)
-    counts: dict[str, int] = {"clients_added": 0}
+    counts = dict.fromkeys(COUNTED, 0)
     if missing <= 0:
         return counts
     first = _next_client_seq(plan)
-    for start in range(first, first + missing, BATCH_SIZE):
-        seqs = range(start, min(start + BATCH_SIZE, first + missing))
-        _add_counts(counts, _insert_batch([_client_draft(plan, seq) for seq in seqs]))
+    end = first + missing
+    batches = (range(seq, min(seq + BATCH_SIZE, end)) for seq in range(first, end, BATCH_SIZE))
+    for drafts in _ahead(lambda seqs: [_client_draft(plan, seq) for seq in seqs], batches):
+        _add_counts(counts, _insert_batch(drafts))
         db.session.commit()  # a crash keeps whole batches; a rerun tops up from there
     return counts
 
 
+def _ahead(work: Callable[[Any], Any], items: Iterator[Any]) -> Iterator[Any]:
+    """work(item) for each item, the next one computed in a thread while the caller uses this
+    one: database drivers release the GIL while the database works."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for item in items:
+            future = pool.submit(work, item)
+            if pending is not None:
+                yield pending.result()
+            pending = future
+        if pending is not None:
+            yield pending.result()
+
+
 def _next_client_seq(plan: _BrandPlan) -> int:
-    """After the highest seeded client and the highest seeded IMEI of the brand."""
+    """After the highest seeded client, and after the devices a deleted one may have left."""
     prefix = f"{plan.spec.prefix}-"
     ids = db.session.scalars(
         select(Client.provider_user_id).where(
             Client.brand_id == plan.brand_id, Client.provider_user_id.like(f"{prefix}%")
         )
     )
-    numbers = [int(pid[len(prefix):]) for pid in ids if pid[len(prefix):].isdigit()]
-    # A deleted client may have left its devices behind: never reuse their serials.
-    highest_serial = _highest_imei_counter(plan, stock=False)
-    return max([0, highest_serial // 10, *numbers]) + 1
+    numbers = [int(pid[len(prefix) :]) for pid in ids if pid[len(prefix) :].isdigit()]
+    return max([_highest_imei_counter(plan, stock=False) // 10, *numbers], default=0) + 1
 
 
 def _highest_imei_counter(plan: _BrandPlan, *, stock: bool) -> int:
-    # Client devices end in slot 0-3 before the check digit, stock devices in slot 9.
-    pattern = plan.imei_prefix + "_" * 9 + ("9" if stock else "[0-3]") + "_"
-    serials = db.session.scalars(
-        select(Asset.serial).where(Asset.serial.like(plan.imei_prefix + "_" * 11))
-    )
-    slot = re.compile(pattern.replace("_", r"\d"))
-    counters = [int(s[4:14]) for s in serials if slot.fullmatch(s)]
-    return max(counters, default=0)
+    # Fixed width, so the greatest string is the greatest number. Stock devices use slot 9.
+    any_slot = plan.imei_prefix + "_" * 11
+    stock_slot = plan.imei_prefix + "_" * 9 + "9_"
+    query = select(func.max(Asset.serial))
+    if stock:
+        query = query.where(Asset.serial.like(stock_slot))
+    else:
+        query = query.where(Asset.serial.like(any_slot), Asset.serial.not_like(stock_slot))
+    serial = db.session.scalar(query)
+    return int(serial[4:14]) if serial and serial.isdigit() else 0
 
 
 def _insert_batch(drafts: list[_Draft]) -> dict[str, int]:
-    rows = [d.client for d in drafts]
-    # RETURNING without sort_by_parameter_order: SQLite cannot keep the order in batches (it
-    # would fall back to one statement per row), so match the ids back by provider_user_id.
+    # RETURNING without sort_by_parameter_order: SQLite cannot keep that order in batches and
+    # would fall back to one statement per row. The (brand, provider id) pair is unique, so
+    # the ids are matched back by provider_user_id instead.
     result = db.session.execute(
-        insert(Client.__table__).returning(Client.id, Client.provider_user_id), rows
+        insert(Client.__table__).returning(Client.id, Client.provider_user_id),
+        [draft.client for draft in drafts],
     )
-    ids = {pid: cid for cid, pid in result}
-    counts = {"clients_added": len(rows)}
-    for attr, model in CHILD_TABLES:
-        children = []
+    ids = {provider_id: client_id for client_id, provider_id in result}
+    counts = {"clients_added": len(drafts)}
+    for model in CHILD_MODELS:
+        name = model.__tablename__
+        rows = []
         for draft in drafts:
             client_id = ids[draft.client["provider_user_id"]]
-            for child in _as_list(getattr(draft, attr)):
-                child["client_id"] = client_id
-                children.append(child)
-        if children:
-            db.session.execute(insert(model.__table__), children)
-        counts[f"{model.__tablename__}_added"] = len(children)
+            for row in getattr(draft, name):
+                row["client_id"] = client_id
+                rows.append(row)
+        if rows:
+            db.session.execute(insert(model.__table__), rows)
+        counts[f"{name}_added"] = len(rows)
     return counts
-
-
-def _as_list(value: Row | list[Row]) -> list[Row]:
-    return [value] if isinstance(value, dict) else value
 
 
 def _client_draft(plan: _BrandPlan, seq: int) -> _Draft:
     rng = Random(plan.seed + seq)
     country = plan.country
     city = rng.choice(country.cities)
-    first, last, female = _person(country, rng)
+    first, last, female = _person(country, rng)  # the client, or a company's main contact
+    person = f"{first} {last}"
     if rng.random() < COMPANY_SHARE:
         kind = ClientKind.COMPANY
         name, domain, segment = _company_name(country, city, rng)
         email = f"{rng.choice(country.company_mailboxes)}@{domain}"
         phone = _landline(country, city, rng)
     else:
-        kind, segment, domain = ClientKind.PERSON, rng.choice(PERSON_SEGMENTS), None
-        name = f"{first} {last}"
-        email = _personal_email(first, last, country, rng)
+        kind, name, domain = ClientKind.PERSON, person, None
+        segment = rng.choice(PERSON_SEGMENTS)
+        email = _email(first, last, rng.choice(country.mail_domains), rng)
         phone = _landline(country, city, rng) if rng.random() < 0.4 else ""
+    mobile = _mobile(country, city, rng)
     address = _address(country, city, rng)
-    doc_number, documents = DOCUMENTS[country.code](rng, kind, city, address, last, female)
+    document_number, documents = DOCUMENTS[country.code](rng, kind, city, address, female)
     created_at = plan.now - timedelta(seconds=rng.randrange(HISTORY_DAYS * 86_400))
+    for document in documents:
+        document["issued_on"] = created_at.date() - timedelta(days=rng.randrange(10 * 365))
     status = rng.choice(CLIENT_STATUSES)
-    pid = f"{plan.spec.prefix}-{seq:06d}"
-    mobile = _mobile(country, rng)
+    provider_id = f"{plan.spec.prefix}-{seq:06d}"
     login_email = email if rng.random() < 0.85 else ""
     client = {
-        "brand_id": plan.brand_id, "provider_user_id": pid, "kind": kind, "name": name,
-        "document_number": doc_number, "email": email, "phone": phone, "mobile": mobile,
-        "account_manager_id": plan.managers[rng.random() < 0.25], "segment": segment,
-        "status": status,
-        "payment_status": PaymentStatus.DELINQUENT if rng.random() < 0.15
-        else PaymentStatus.UP_TO_DATE,
+        "brand_id": plan.brand_id, "provider_user_id": provider_id, "kind": kind,
+        "name": name, "document_number": document_number, "email": email, "phone": phone,
+        "mobile": mobile, "segment": segment, "status": status,
+        "account_manager_id": plan.admin_id if rng.random() < 0.25 else plan.reseller_id,
+        "payment_status": (PaymentStatus.DELINQUENT if rng.random() < 0.15
+                           else PaymentStatus.UP_TO_DATE),
         "login_email": login_email, "login_password_hash": None, "locale": plan.locale,
         "country_code": country.code, "version": 1, "created_at": created_at,
         "updated_at": created_at + (plan.now - created_at) * rng.random(),
         # Core inserts skip the ORM's before_flush hook: fill the derived columns here.
-        "name_key": fold(name),
+        "name_key": _fold(name),
         "search_text": client_search_text(
-            name=name, email=email, login_email=login_email, document_number=doc_number,
-            phone=phone, mobile=mobile, provider_user_id=pid,
+            name=name, email=email, login_email=login_email, document_number=document_number,
+            phone=phone, mobile=mobile, provider_user_id=provider_id,
         ),
     }  # fmt: skip
+    main_contact = {
+        "name": person,
+        "email": email if domain is None else _email(first, last, domain, rng),
+        "phone": mobile,
+        "role": country.owner_role if domain is None else rng.choice(country.contact_roles),
+        "notify_equipment": domain is None or rng.random() < 0.5,
+    }
     assets = _client_assets(plan, seq, status, rng)
-    for doc in documents:
-        doc["issued_on"] = created_at.date() - timedelta(days=rng.randrange(10 * 365))
     return _Draft(
         client=client,
-        address=address,
-        contacts=_contacts(country, kind, name if kind == ClientKind.PERSON else None, email,
-                           mobile, domain, rng),
+        addresses=[address],
+        contacts=[main_contact, *_other_contacts(country, city, domain, rng)],
         documents=documents if rng.random() < 0.5 else [],
         contracts=_contracts(plan, seq, created_at.date(), len(assets), rng),
-        cards=_cards(country, name, rng, plan.now.year),
+        payment_methods=_cards(country, person, plan.now.year, rng),
         assets=assets,
-    )  # fmt: skip
+    )
 
 
 def _person(country: Country, rng: Random) -> tuple[str, str, bool]:
     female = rng.random() < 0.45
     first = rng.choice(country.female if female else country.male)
     last = rng.choice(country.surnames)
-    if country is BR and rng.random() < 0.5:  # Brazilians usually carry two surnames
-        last = f"{rng.choice(country.surnames)} {last}".replace(" da ", " ").replace(
-            " dos ", " "
-        ) if last.startswith(("da ", "dos ")) else f"{rng.choice(country.surnames)} {last}"
+    if country is BR and rng.random() < 0.5:  # Brazilians often carry two family names
+        last = f"{rng.choice(country.surnames)} {last}"
     if country is PL and female:
         last = _polish_feminine(last)
     return first, last, female
@@ -731,23 +753,28 @@ def _polish_feminine(surname: str) -> str:
 
 
 def _company_name(country: Country, city: City, rng: Random) -> tuple[str, str, Segment]:
+    """The name, the web domain of the company and its segment."""
     pattern = rng.choice(country.companies)
     core = pattern.core.format(surname=rng.choice(country.surnames), city=city.name)
     return f"{core} {rng.choice(pattern.suffixes)}", f"{_slug(core)}.example", pattern.segment
 
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+# Names repeat a lot (a few thousand surname and pattern combinations): fold each only once.
+_fold = lru_cache(maxsize=1 << 16)(fold)
 
 
+@cache
 def _slug(text: str, sep: str = "-") -> str:
-    return _NOT_ALNUM.sub(sep, fold(text).replace("'", "")).strip(sep)
+    """ASCII for e-mail addresses: 'Gonçalves Mudanças' -> 'goncalves-mudancas'."""
+    return _NOT_ALNUM.sub(sep, _fold(text).replace("'", "")).strip(sep)
 
 
-def _personal_email(first: str, last: str, country: Country, rng: Random) -> str:
+def _email(first: str, last: str, domain: str, rng: Random) -> str:
     local = f"{_slug(first, '.')}.{_slug(last.split()[-1], '.')}"
-    if rng.random() < 0.4:  # the plain name is usually taken
+    if rng.random() < 0.3:  # the plain name is often taken
         local += str(rng.randrange(1, 100))
-    return f"{local}@{rng.choice(country.mail_domains)}"
+    return f"{local}@{domain}"
 
 
 def _digits(rng: Random, count: int) -> str:
@@ -756,15 +783,18 @@ def _digits(rng: Random, count: int) -> str:
 
 def _landline(country: Country, city: City, rng: Random) -> str:
     prefix = rng.choice(city.phone_prefixes)
+    if country.local_starts:
+        prefix += rng.choice(country.local_starts)
     return country.calling_code + prefix + _digits(rng, country.national_length - len(prefix))
 
 
-def _mobile(country: Country, rng: Random) -> str:
+def _mobile(country: Country, city: City, rng: Random) -> str:
     prefix = rng.choice(country.mobile_prefixes)
-    if country is BR:  # mobiles keep the caller's area code: 55 11 9xxxx-xxxx
-        prefix = rng.choice(rng.choice(country.cities).phone_prefixes) + "9" + prefix[1]
-        return country.calling_code + prefix + _digits(rng, 11 - len(prefix))
-    return country.calling_code + prefix + _digits(rng, country.mobile_length - len(prefix))
+    length = country.mobile_length
+    if country is BR:  # mobiles carry the area code of the city: 55 11 9xxxx-xxxx
+        prefix = city.phone_prefixes[0] + prefix
+        length += 2
+    return country.calling_code + prefix + _digits(rng, length - len(prefix))
 
 
 def _postcode(pattern: str, rng: Random) -> str:
@@ -781,7 +811,7 @@ def _address(country: Country, city: City, rng: Random) -> Row:
     if country is FR and rng.random() < 0.05:
         number += " bis"
     elif country is BR and rng.random() < 0.03:
-        number = "s/n"
+        number = "s/n"  # sem número: common on roads and industrial estates
     return {
         "street": rng.choice(country.streets),
         "number": number,
@@ -795,23 +825,19 @@ def _address(country: Country, city: City, rng: Random) -> Row:
     }
 
 
-def _contacts(country: Country, kind: ClientKind, person: str | None, email: str,
-              mobile: str, domain: str | None, rng: Random) -> list[Row]:  # fmt: skip
-    contacts = []
-    if person is not None:  # a private client is their own first contact
-        contacts.append({"name": person, "email": email, "phone": mobile,
-                         "role": country.owner_role, "notify_equipment": True})  # fmt: skip
-    while not contacts or (len(contacts) < 2 and rng.random() < 0.3):
-        first, last, _ = _person(country, rng)
-        local = f"{_slug(first, '.')}.{_slug(last.split()[-1], '.')}"
-        contacts.append({
-            "name": f"{first} {last}",
-            "email": f"{local}@{domain or rng.choice(country.mail_domains)}",
-            "phone": _mobile(country, rng),
-            "role": rng.choice(country.contact_roles),
-            "notify_equipment": rng.random() < 0.4,
-        })  # fmt: skip
-    return contacts
+def _other_contacts(country: Country, city: City, domain: str | None,
+                    rng: Random) -> list[Row]:  # fmt: skip
+    if rng.random() >= 0.3:
+        return []
+    first, last, _ = _person(country, rng)
+    return [{
+        "name": f"{first} {last}",
+        "email": _email(first, last, domain or rng.choice(country.mail_domains), rng),
+        "phone": _mobile(country, city, rng) if rng.random() < 0.8
+        else _landline(country, city, rng),
+        "role": rng.choice(country.contact_roles),
+        "notify_equipment": rng.random() < 0.4,
+    }]  # fmt: skip
 
 
 def _contracts(plan: _BrandPlan, seq: int, created: date, devices: int,
@@ -822,7 +848,7 @@ def _contracts(plan: _BrandPlan, seq: int, created: date, devices: int,
     starts = min(created + timedelta(days=rng.randrange(30)), plan.now.date())
     ends = None if rng.random() < 0.35 else _add_years(starts, rng.choice((1, 2, 3)))
     return [{
-        "number": f"{plan.spec.prefix}-C{starts.year}-{seq:06d}",
+        "number": f"{plan.spec.prefix}-{starts.year}-{seq:06d}",
         "plan": name,
         "starts_on": starts,
         "ends_on": ends,
@@ -835,13 +861,13 @@ def _add_years(day: date, years: int) -> date:
     return day.replace(year=day.year + years, day=min(day.day, 28))
 
 
-def _cards(country: Country, holder: str, rng: Random, this_year: int) -> list[Row]:
+def _cards(country: Country, holder: str, this_year: int, rng: Random) -> list[Row]:
     if rng.random() < 0.6:
         return []
     # Only what PaymentMethod may hold: never a card number.
     return [{
         "kind": CardKind.CREDIT if rng.random() < 0.6 else CardKind.DEBIT,
-        "holder": holder[:120],
+        "holder": holder,
         "network": rng.choice(country.card_networks),
         "last4": _digits(rng, 4),
         "exp_month": rng.randrange(1, 13),
@@ -854,15 +880,13 @@ def _cards(country: Country, holder: str, rng: Random, this_year: int) -> list[R
 
 def _client_assets(plan: _BrandPlan, seq: int, status: ClientStatus, rng: Random) -> list[Row]:
     assets = []
-    number = rng.randrange(1, 40)
+    number = rng.randrange(1, 40)  # fleet numbers, as painted on the vehicles
     for slot in range(rng.choice(ASSETS_PER_CLIENT)):
         kind, models = rng.choice(plan.country.vehicles)
         if status == ClientStatus.ACTIVE:
             asset_status = rng.choice(ACTIVE_ASSET_STATUSES)
-        elif status == ClientStatus.BLOCKED:
-            asset_status = AssetStatus.SUSPENDED
-        else:
-            asset_status = AssetStatus.INACTIVE
+        else:  # a blocked client's devices are suspended, a cancelled one's switched off
+            asset_status = ASSET_STATUS_OF_CLIENT[status]
         assets.append({
             "brand_id": plan.brand_id,
             "serial": _imei(plan.imei_prefix, seq * 10 + slot),
@@ -872,8 +896,14 @@ def _client_assets(plan: _BrandPlan, seq: int, status: ClientStatus, rng: Random
     return assets
 
 
+ASSET_STATUS_OF_CLIENT = {
+    ClientStatus.BLOCKED: AssetStatus.SUSPENDED,
+    ClientStatus.CANCELLED: AssetStatus.INACTIVE,
+}
+
+
 def _seed_stock(plan: _BrandPlan, target: int) -> dict[str, int]:
-    """Devices not yet installed in a client's vehicle: client_id is NULL."""
+    """Devices not yet installed in a client's vehicle (client_id NULL)."""
     existing = db.session.scalar(
         select(func.count(Asset.id)).where(
             Asset.brand_id == plan.brand_id, Asset.client_id.is_(None)
@@ -883,24 +913,22 @@ def _seed_stock(plan: _BrandPlan, target: int) -> dict[str, int]:
     if missing <= 0:
         return {}
     first = _highest_imei_counter(plan, stock=True) // 10 + 1
-    rows = list(_stock_rows(plan, range(first, first + missing)))
+    rows = [_stock_row(plan, number) for number in range(first, first + missing)]
     for start in range(0, len(rows), BATCH_SIZE):
         db.session.execute(insert(Asset.__table__), rows[start : start + BATCH_SIZE])
     db.session.commit()
     return {"assets_added": len(rows)}
 
 
-def _stock_rows(plan: _BrandPlan, numbers: range) -> Iterator[Row]:
-    rng = Random()
-    for n in numbers:
-        rng.seed(plan.seed + (1 << 31) + n)  # apart from the client sequence numbers
-        yield {
-            "brand_id": plan.brand_id,
-            "client_id": None,
-            "serial": _imei(plan.imei_prefix, n * 10 + 9),
-            "name": f"{plan.country.stock_label} {n} – {rng.choice(TRACKER_MODELS)}",
-            "status": AssetStatus.INACTIVE if rng.random() < 0.8 else AssetStatus.SUSPENDED,
-        }
+def _stock_row(plan: _BrandPlan, number: int) -> Row:
+    rng = Random(plan.seed + (1 << 31) + number)  # seeds apart from the clients'
+    return {
+        "brand_id": plan.brand_id,
+        "client_id": None,
+        "serial": _imei(plan.imei_prefix, number * 10 + 9),
+        "name": f"{plan.country.stock_label} {number} – {rng.choice(TRACKER_MODELS)}",
+        "status": AssetStatus.INACTIVE if rng.random() < 0.8 else AssetStatus.SUSPENDED,
+    }
 
 
 def _imei(prefix: str, counter: int) -> str:
@@ -909,11 +937,11 @@ def _imei(prefix: str, counter: int) -> str:
 
 
 def _luhn_digit(body: str) -> str:
-    """The check digit that makes body + digit pass the Luhn test (IMEI, SIREN, SIRET)."""
+    """The digit that makes body + digit pass the Luhn test (IMEI, SIREN, SIRET)."""
     total = 0
     for position, char in enumerate(reversed(body)):
         value = ord(char) - 48
-        if position % 2 == 0:  # doubled: these sit at odd places once the digit is appended
+        if position % 2 == 0:  # these are the doubled places once the digit is appended
             value = value * 2 - 9 if value > 4 else value * 2
         total += value
     return str(-total % 10)
@@ -921,7 +949,7 @@ def _luhn_digit(body: str) -> str:
 
 # --- Identity and company numbers, with their real check digits ------------------------------
 
-DocumentMaker = Callable[[Random, ClientKind, City, Row, str, bool], tuple[str, list[Row]]]
+DocumentMaker = Callable[[Random, ClientKind, City, Row, bool], tuple[str, list[Row]]]
 
 
 def _doc(kind: DocumentKind, number: str) -> Row:
@@ -929,7 +957,7 @@ def _doc(kind: DocumentKind, number: str) -> Row:
 
 
 def _weighted(numbers: str, weights: tuple[int, ...]) -> int:
-    return sum((ord(c) - 48) * w for c, w in zip(numbers, weights, strict=False))
+    return sum((ord(c) - 48) * w for c, w in zip(numbers, weights, strict=True))
 
 
 def _cpf(rng: Random) -> str:
@@ -955,7 +983,7 @@ def _rg(rng: Random) -> str:
     return f"{body[:2]}.{body[2:5]}.{body[5:]}-{digit}"
 
 
-def _br_documents(rng: Random, kind: ClientKind, city: City, address: Row, last: str,
+def _br_documents(rng: Random, kind: ClientKind, city: City, address: Row,
                   female: bool) -> tuple[str, list[Row]]:  # fmt: skip
     if kind == ClientKind.COMPANY:
         nire = rng.choice(city.registry_codes) + _digits(rng, 9)  # Junta Comercial number
@@ -993,30 +1021,25 @@ def _polish_id_card(rng: Random) -> str:
     return f"{letters}{check}{tail}"
 
 
-def _pl_documents(rng: Random, kind: ClientKind, city: City, address: Row, last: str,
+def _pl_documents(rng: Random, kind: ClientKind, city: City, address: Row,
                   female: bool) -> tuple[str, list[Row]]:  # fmt: skip
     if kind == ClientKind.COMPANY:
         return _nip(rng, city), [_doc(DocumentKind.COMPANY_REGISTRATION, _regon(rng))]
     return _pesel(rng, female), [_doc(DocumentKind.ID_CARD, _polish_id_card(rng))]
 
 
-def _siren(rng: Random) -> str:
-    body = str(rng.randrange(3, 10)) + _digits(rng, 7)
-    return body + _luhn_digit(body)
-
-
-def _fr_documents(rng: Random, kind: ClientKind, city: City, address: Row, last: str,
+def _fr_documents(rng: Random, kind: ClientKind, city: City, address: Row,
                   female: bool) -> tuple[str, list[Row]]:  # fmt: skip
     if kind == ClientKind.COMPANY:
-        siren = _siren(rng)
-        body = siren + f"{rng.randrange(1, 100):04d}"  # NIC of the establishment
-        siret = body + _luhn_digit(body)
-        vat_key = (12 + 3 * (int(siren) % 97)) % 97
-        vat = f"FR{vat_key:02d}{siren}"
+        siren = str(rng.randrange(3, 10)) + _digits(rng, 7)
+        siren += _luhn_digit(siren)
+        siret = siren + f"{rng.randrange(1, 100):04d}"  # NIC: the establishment
+        siret += _luhn_digit(siret)
         number = siret if rng.random() < 0.7 else siren
-        spaced = " ".join((number[:3], number[3:6], number[6:9], number[9:])).strip()
+        spaced = f"{number[:3]} {number[3:6]} {number[6:9]} {number[9:]}".strip()
+        vat = f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
         return spaced, [_doc(DocumentKind.TAX_ID, vat)]
-    # Carte nationale d'identité (pre-2021 form): issue year and month, department, serial.
+    # Carte nationale d'identité (pre-2021): issue year and month, department, office, serial.
     issued = f"{rng.randrange(10, 21):02d}{rng.randrange(1, 13):02d}"
     card = f"{issued}{address['postal_code'][:2]}{rng.randrange(10)}{_digits(rng, 5)}"
     return card, [_doc(DocumentKind.ID_CARD, card)]
@@ -1024,19 +1047,19 @@ def _fr_documents(rng: Random, kind: ClientKind, city: City, address: Row, last:
 
 def _gb_vat(rng: Random) -> str:
     body = _digits(rng, 7)
-    check = -_weighted(body, (8, 7, 6, 5, 4, 3, 2)) % 97  # mod-97 check of HMRC numbers
+    check = -_weighted(body, (8, 7, 6, 5, 4, 3, 2)) % 97  # HMRC's mod-97 check
     return f"GB{body}{check:02d}"
 
 
-def _gb_documents(rng: Random, kind: ClientKind, city: City, address: Row, last: str,
+def _gb_documents(rng: Random, kind: ClientKind, city: City, address: Row,
                   female: bool) -> tuple[str, list[Row]]:  # fmt: skip
     if kind == ClientKind.COMPANY:
-        scottish = city.region in ("Glasgow City", "City of Edinburgh")
-        number = f"SC{rng.randrange(100_000, 999_999)}" if scottish else f"{_digits(rng, 8)}"
-        if not scottish:  # England and Wales numbers start 0 or 1 today
-            number = str(rng.randrange(2)) + number[1:]
+        if city.region in ("Glasgow City", "City of Edinburgh"):
+            number = f"SC{rng.randrange(100_000, 1_000_000)}"
+        else:  # England and Wales: eight digits, 0 or 1 first these days
+            number = str(rng.randrange(2)) + _digits(rng, 7)
         return number, [_doc(DocumentKind.TAX_ID, _gb_vat(rng))]
-    if rng.random() < 0.5:  # no national identity card in the UK
+    if rng.random() < 0.5:  # no identity card in the UK; many give no number at all
         return "", []
     passport = str(rng.randrange(1, 6)) + _digits(rng, 8)
     return passport, [_doc(DocumentKind.PASSPORT, passport)]

@@ -1,7 +1,19 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectChoice, SelectField
+from wtforms import (
+    IntegerField,
+    PasswordField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length
+from wtforms.validators import ValidationError as WTFValidationError
+from wtforms.widgets import HiddenInput
 
+from portal.clients.validators import Normalized, check_new_password, normalize_email
 from portal.models import ClientStatus, PaymentStatus
 
 SORTS = {
@@ -22,6 +34,7 @@ class ClientSearchForm(FlaskForm):
     q = SearchField(_l("Search"))
     status = SelectField(_l("Status"), choices=[])
     payment = SelectField(_l("Payment situation"), choices=[])
+    access = SelectField(_l("Tracking platform"), choices=[])
     sort = SelectField(_l("Sort"), choices=[])
     per = SelectField(_l("Per page"), choices=[], default="25")
 
@@ -31,6 +44,11 @@ class ClientSearchForm(FlaskForm):
         self.payment.choices = [
             SelectChoice("", _l("All payment situations")),
             *PaymentStatus.choices(),
+        ]
+        self.access.choices = [
+            SelectChoice("", _l("With or without access")),
+            SelectChoice("yes", _l("Has access")),
+            SelectChoice("no", _l("No access")),
         ]
         self.sort.choices = [SelectChoice(value, label) for value, label in SORTS.items()]
         self.per.choices = [SelectChoice(str(n)) for n in PAGE_SIZES]
@@ -46,6 +64,55 @@ class ClientSearchForm(FlaskForm):
             "q": (ok(self.q, "") or "")[:200].strip(),
             "status": ok(self.status),
             "payment": ok(self.payment),
+            "access": ok(self.access),
             "sort": ok(self.sort, "name"),
             "per_page": int(ok(self.per, "25")),
         }
+
+
+def record_form(fields, client):
+    """A form for some registry fields of one client, filled with its current values.
+
+    Only these fields and the version are bound: brand, ids and roles never come from input.
+    """
+
+    class RecordForm(FlaskForm):
+        version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+    for field in fields:
+        setattr(RecordForm, field.form_name, field.build(client))
+    data = {field.form_name: field.get(client) for field in fields}
+    form = RecordForm(data={**data, "version": client.version})
+    if "country_code" not in form:  # else the validators read the country being typed in
+        form.country_code = client.country_code
+    form.record_fields = fields
+    return form
+
+
+class StatusForm(FlaskForm):
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    status = SelectField(_l("Status"), choices=ClientStatus.choices(), coerce=ClientStatus)
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=500)])
+
+
+class PaymentForm(FlaskForm):
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    payment_status = SelectField(_l("Payment situation"), choices=PaymentStatus.choices(),
+                                 coerce=PaymentStatus)
+
+
+class ClientLoginForm(FlaskForm):
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    login_email = StringField(_l("Login (email)"),
+                              validators=[Normalized(normalize_email)],
+                              render_kw={"maxlength": 254, "autocomplete": "off"})
+    password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"})
+    confirmation = PasswordField(_l("Confirm the new password"),
+                                 render_kw={"autocomplete": "new-password"})
+
+    def validate_confirmation(self, field):
+        if self.password.data or field.data:
+            try:
+                check_new_password(self.password.data or "", field.data or "")
+            except ValueError as error:
+                raise WTFValidationError(str(error)) from None

@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Asset, Client
+from portal.models import Asset, Client, ClientStatus, PaymentStatus
 from portal.tenancy import scoped
 from portal.text import digits, fold
 
@@ -44,6 +44,12 @@ def search_condition(q: str):
     if len(number) >= 3 and number not in words:
         condition = or_(condition, Client.search_text.contains(number, autoescape=True))
     return condition
+
+
+def has_access_condition():
+    """The SQL twin of Client.has_access: Active and Up to date."""
+    return and_(Client.status == ClientStatus.ACTIVE,
+                Client.payment_status == PaymentStatus.UP_TO_DATE)
 
 
 def encode_cursor(sort: str, client: Client) -> str:
@@ -85,6 +91,7 @@ def search_clients(
     q: str = "",
     status: str | None = None,
     payment: str | None = None,
+    access: str | None = None,
     sort: str = "name",
     per_page: int = 25,
     after: str | None = None,
@@ -97,6 +104,8 @@ def search_clients(
         query = query.where(Client.status == status)
     if payment:
         query = query.where(Client.payment_status == payment)
+    if access:
+        query = query.where(has_access_condition() if access == "yes" else ~has_access_condition())
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
     column, descending = SORT_COLUMNS[sort]
@@ -157,7 +166,19 @@ def load_client_record(client_id: int) -> Client | None:
             selectinload(Client.documents),
             selectinload(Client.contracts),
             selectinload(Client.payment_methods),
+            selectinload(Client.business_units),
             selectinload(Client.assets),
             selectinload(Client.account_manager),
         )
     )
+
+
+FREE_ASSETS_SHOWN = 500
+
+
+def free_assets() -> tuple[list[Asset], int]:
+    """The brand's unassigned devices to choose from (the first few hundred), and their count."""
+    query = scoped(Asset).where(Asset.client_id.is_(None))
+    count = db.session.scalar(query.with_only_columns(func.count(Asset.id)))
+    shown = list(db.session.scalars(query.order_by(Asset.serial).limit(FREE_ASSETS_SHOWN)))
+    return shown, count

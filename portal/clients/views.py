@@ -5,9 +5,12 @@ from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 
 from portal.clients import bp
-from portal.clients.forms import ClientSearchForm
-from portal.clients.queries import load_client_record, search_clients
-from portal.permissions import permission_required
+from portal.clients.fields import fields_of_tab
+from portal.clients.forms import ClientLoginForm, ClientSearchForm, PaymentForm, StatusForm
+from portal.clients.history import history_of
+from portal.clients.collections import COLLECTIONS
+from portal.clients.queries import free_assets, load_client_record, search_clients
+from portal.permissions import can, permission_required
 
 RECORD_TABS = {
     "personal": _l("Personal data"),
@@ -15,14 +18,16 @@ RECORD_TABS = {
     "documents": _l("Documents"),
     "login": _l("Login"),
     "other": _l("Other"),
+    "equipment": _l("Equipment"),
+    "history": _l("History"),
 }
 
 
-def _render(template: str, block: str, **context):
+def render_page(template: str, block: str, status: int = 200, **context):
     """The whole page, or only `block` of the same template for an htmx request."""
     if request.htmx and not request.htmx.boosted:
-        return render_block(template, block, **context)
-    return render_template(template, **context)
+        return render_block(template, block, **context), status
+    return render_template(template, **context), status
 
 
 @bp.get("/clients")
@@ -38,11 +43,13 @@ def index():
         "q": params["q"],
         "status": params["status"],
         "payment": params["payment"],
+        "access": params["access"],
         "sort": params["sort"] if params["sort"] != "name" else None,
         "per": params["per_page"] if params["per_page"] != 25 else None,
     }
     list_args = {key: value for key, value in list_args.items() if value}
-    return _render("clients/index.html", "results", form=form, page=page, list_args=list_args)
+    return render_page("clients/index.html", "results", form=form, page=page,
+                       list_args=list_args)
 
 
 @bp.get("/clients/<int:client_id>")
@@ -54,6 +61,28 @@ def record(client_id: int):
     tab = request.args.get("tab", "personal")
     if tab not in RECORD_TABS:
         tab = "personal"
-    return _render(
-        "clients/record.html", "tab_panel", client=client, tab=tab, tabs=RECORD_TABS
+    return render_record(client, tab)
+
+
+def render_record(client, tab: str, status: int = 200, **context):
+    """The record page at one tab (htmx: the tab alone), with the forms that tab needs."""
+    if client is None:
+        abort(404)
+    context.setdefault("status_form", StatusForm(data={"version": client.version,
+                                                      "status": client.status}))
+    context.setdefault("payment_form", PaymentForm(data={"version": client.version}))
+    # Password fields are never filled in, whatever was typed.
+    login_form = context.setdefault(
+        "login_form", ClientLoginForm(data={"version": client.version,
+                                            "login_email": client.login_email})
     )
+    login_form.password.data = login_form.confirmation.data = ""
+    if tab == "history":
+        if not can("audit.view"):
+            abort(403)
+        context["history"] = history_of(client, request.args.get("field") or None)
+    if tab == "equipment":
+        context["free_assets"], context["free_count"] = free_assets()
+    return render_page("clients/record.html", "tab_panel", status, client=client, tab=tab,
+                       tabs=RECORD_TABS, fields_of_tab=fields_of_tab, collections=COLLECTIONS,
+                       **context)

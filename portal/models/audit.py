@@ -26,6 +26,7 @@ class AuditEvent(db.Model):
     field: Mapped[str | None] = mapped_column(String(60))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # a reason given by the user
     ip: Mapped[str | None] = mapped_column(String(45))
 
     actor: Mapped[User | None] = relationship()

@@ -1,0 +1,184 @@
+"""The lists inside a client record (contacts, business units, documents, contracts, cards).
+
+One registry and one set of routes serve them all: add, edit and remove an item in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import ValidationError as WTFValidationError
+
+from portal.clients import files
+from portal.clients.validators import (
+    Normalized,
+    ValidationError,
+    check_card_expiry,
+    check_card_number,
+    check_text,
+    normalize_email,
+    normalize_phone,
+)
+from portal.models import (
+    BusinessUnit,
+    CardKind,
+    Client,
+    Contact,
+    Contract,
+    Document,
+    DocumentKind,
+    PaymentMethod,
+)
+
+CURRENCIES = ("EUR", "GBP", "BRL", "PLN", "USD")
+
+
+def _text(label, *, required=False, max_length=120):
+    check = Normalized(check_text, required=required, max_length=max_length)
+    return StringField(label, validators=[check], render_kw={"maxlength": max_length})
+
+
+class ContactForm(FlaskForm):
+    name = _text(_l("Name"), required=True, max_length=200)
+    role = _text(_l("Role"), max_length=80)
+    email = StringField(_l("Email"), validators=[Optional(), Normalized(normalize_email)],
+                        render_kw={"maxlength": 254})
+    phone = StringField(_l("Phone"),
+                        validators=[Optional(), Normalized(normalize_phone, country=True)],
+                        render_kw={"maxlength": 30})
+    notify_equipment = BooleanField(_l("Receives equipment notifications"))
+
+
+class BusinessUnitForm(FlaskForm):
+    name = _text(_l("Name"), required=True)
+    code = _text(_l("Code"), max_length=40)
+
+
+class DocumentForm(FlaskForm):
+    kind = SelectField(_l("Type"), choices=DocumentKind.choices(), coerce=DocumentKind)
+    number = _text(_l("Number"), required=True, max_length=60)
+    issued_on = DateField(_l("Issued on"), validators=[Optional()])
+    file = FileField(_l("File (PDF, JPEG or PNG)"))
+
+    def validate_file(self, field):
+        if field.data:
+            try:
+                files.sniff(field.data)
+            except ValidationError as error:
+                raise WTFValidationError(str(error)) from None
+
+    def validate_issued_on(self, field):
+        if field.data and field.data > date.today():
+            raise WTFValidationError(_l("The issue date cannot be in the future."))
+
+
+class ContractForm(FlaskForm):
+    number = _text(_l("Number"), required=True, max_length=40)
+    plan = _text(_l("Plan"), required=True, max_length=80)
+    starts_on = DateField(_l("Start"), validators=[InputRequired()])
+    ends_on = DateField(_l("End"), validators=[Optional()])
+    monthly_fee = DecimalField(_l("Monthly fee"), places=2,
+                               validators=[InputRequired(), NumberRange(min=0, max=1_000_000)])
+    currency = SelectField(_l("Currency"), choices=[SelectChoice(c) for c in CURRENCIES])
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise WTFValidationError(_l("The end must come after the start."))
+
+
+class CardForm(FlaskForm):
+    kind = SelectField(_l("Type"), choices=CardKind.choices(), coerce=CardKind)
+    holder = _text(_l("Cardholder name"), required=True)
+    number = StringField(_l("Card number"), validators=[InputRequired()],
+                         render_kw={"autocomplete": "off", "inputmode": "numeric",
+                                    "maxlength": 30})
+    exp_month = IntegerField(_l("Expiry month"), validators=[InputRequired()])
+    exp_year = IntegerField(_l("Expiry year"), validators=[InputRequired()])
+
+    def validate_number(self, field):
+        try:
+            self.card = check_card_number(field.data or "")
+        except ValidationError as error:
+            raise WTFValidationError(str(error)) from None
+        finally:
+            field.data = ""  # the number is never sent back, not even into the form
+
+    def validate_exp_year(self, field):
+        try:
+            check_card_expiry(self.exp_month.data or 0, field.data or 0, date.today())
+        except ValidationError as error:
+            raise WTFValidationError(str(error)) from None
+
+
+def _card_values(form: CardForm, client: Client) -> dict:
+    network, last4 = form.card
+    year = form.exp_year.data
+    return {"kind": form.kind.data, "holder": form.holder.data, "network": network,
+            "last4": last4, "exp_month": form.exp_month.data,
+            "exp_year": year + 2000 if year < 100 else year}
+
+
+def _document_values(form: DocumentForm, client: Client) -> dict:
+    values = {"kind": form.kind.data, "number": form.number.data,
+              "issued_on": form.issued_on.data}
+    if form.file.data:
+        values.update(files.store_document(form.file.data))
+    return values
+
+
+def _plain_values(form: FlaskForm, client: Client) -> dict:
+    return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+
+
+@dataclass(frozen=True)
+class Collection:
+    name: str  # URL segment, relation on Client and the audit trail's field
+    label: Any
+    tab: str
+    model: type
+    form: type[FlaskForm]
+    describe: Callable[[Any], str]  # what the audit trail says of an item
+    values: Callable[[FlaskForm, Client], dict] = _plain_values
+    editable: bool = True  # cards are replaced, never edited
+    permission: str = "clients.edit"
+
+    def items(self, client: Client) -> list:
+        return getattr(client, self.name)
+
+
+COLLECTIONS: dict[str, Collection] = {
+    c.name: c
+    for c in (
+        Collection("contacts", _l("Contacts"), "other", Contact, ContactForm,
+                   describe=lambda c: c.name),
+        Collection("business_units", _l("Business units"), "other", BusinessUnit,
+                   BusinessUnitForm, describe=lambda u: u.name),
+        Collection("documents", _l("Documents"), "documents", Document, DocumentForm,
+                   describe=lambda d: f"{d.kind.value} {d.number}", values=_document_values),
+        Collection("contracts", _l("Contracts"), "other", Contract, ContractForm,
+                   describe=lambda c: c.number),
+        Collection("payment_methods", _l("Payment methods"), "other", PaymentMethod, CardForm,
+                   describe=lambda p: f"{p.network} •••• {p.last4}", values=_card_values,
+                   editable=False),
+    )
+}
+
+
+def collections_of_tab(tab: str) -> list[Collection]:
+    return [c for c in COLLECTIONS.values() if c.tab == tab]

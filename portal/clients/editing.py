@@ -1,0 +1,326 @@
+"""Routes that change a client record: inline fields, tab forms, status, payment, login."""
+
+from __future__ import annotations
+
+from flask import (
+    abort,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from portal.auth.forms import EmptyForm
+from portal.clients import bp, files, rules
+from portal.clients.collections import COLLECTIONS
+from portal.clients.fields import FIELDS, fields_of_tab
+from portal.clients.forms import ClientLoginForm, PaymentForm, StatusForm, record_form
+from portal.clients.queries import load_client_record
+from portal.clients.views import render_record
+from portal.extensions import db
+from portal.models import Asset, Client
+from portal.permissions import can, permission_required
+from portal.tenancy import get_or_404, scoped
+
+EDITABLE_TABS = ("personal", "other")
+
+
+def _field_of(name: str):
+    field = FIELDS.get(name)
+    if field is None:
+        abort(404)
+    if not can(field.permission):
+        abort(403)
+    return field
+
+
+def _fragment(macro: str, *args, status: int = 200, **kwargs):
+    return get_template_attribute("clients/_field.html", macro)(*args, **kwargs), status
+
+
+@bp.get("/clients/<int:client_id>/fields/<name>")
+@permission_required("clients.view")
+def field_display(client_id: int, name: str):
+    """The field's value: what Cancel and Escape swap back in."""
+    client = get_or_404(Client, client_id)
+    return _fragment("field_display", client, FIELDS.get(name) or abort(404))
+
+
+@bp.route("/clients/<int:client_id>/fields/<name>/edit", methods=["GET", "POST"])
+@permission_required("clients.edit")
+def field_edit(client_id: int, name: str):
+    """The input of one field (GET) and its save (POST): the display again, or the errors."""
+    client = get_or_404(Client, client_id)
+    field = _field_of(name)
+    if not request.htmx:  # without JavaScript, the whole tab's form does the job
+        return redirect(url_for("clients.edit_tab", client_id=client.id, tab=field.tab))
+    form = record_form([field], client)
+    if not form.is_submitted():
+        return _fragment("field_input", client, field, form)
+    if not form.validate():
+        return _fragment("field_input", client, field, form, status=422)
+    try:
+        rules.update_fields(client, {name: form[field.form_name].data}, form.version.data)
+    except rules.RecordError as error:
+        db.session.refresh(client)
+        return _fragment("field_input", client, field, record_form([field], client),
+                         message=error.message, status=error.status)
+    return _fragment("field_display", client, field, saved=True)
+
+
+@bp.route("/clients/<int:client_id>/edit/<tab>", methods=["GET", "POST"])
+@permission_required("clients.edit")
+def edit_tab(client_id: int, tab: str):
+    """Every field of a tab in one plain form: the page that works without JavaScript."""
+    if tab not in EDITABLE_TABS:
+        abort(404)
+    client = get_or_404(Client, client_id)
+    fields = [f for f in fields_of_tab(tab) if can(f.permission)]
+    form = record_form(fields, client)
+    message, status = None, 200
+    if form.validate_on_submit():
+        changes = {f.name: form[f.form_name].data for f in fields}
+        try:
+            rules.update_fields(client, changes, form.version.data)
+        except rules.RecordError as error:
+            message, status = error.message, error.status
+            db.session.refresh(client)
+            form = record_form(fields, client)
+        else:
+            flash(_("Client updated."), "success")
+            return redirect(url_for("clients.record", client_id=client.id, tab=tab))
+    elif form.errors:
+        status = 422
+    return render_template("clients/edit.html", client=client, form=form, tab=tab,
+                           message=message), status
+
+
+def _record_tab(client_id: int, tab: str, status: int = 200, **context):
+    """Render a tab of the record again (htmx: only the tab) after a change or refusal."""
+    client = load_client_record(client_id)
+    return render_record(client, tab, status=status, **context)
+
+
+@bp.post("/clients/<int:client_id>/status")
+@permission_required("clients.status")
+def set_status(client_id: int):
+    client = get_or_404(Client, client_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _record_tab(client.id, "status", 422, status_form=form)
+    try:
+        rules.set_status(client, form.status.data, form.reason.data, form.version.data)
+    except rules.RecordError as error:
+        return _record_tab(client.id, "status", error.status, status_form=form, message=error.message)
+    flash(_("Client updated."), "success")
+    return _after_change(client.id, "status")
+
+
+@bp.post("/clients/<int:client_id>/payment")
+@permission_required("clients.status")
+def set_payment(client_id: int):
+    client = get_or_404(Client, client_id)
+    form = PaymentForm()
+    if not form.validate_on_submit():
+        return _record_tab(client.id, "status", 422)
+    try:
+        rules.set_payment_status(client, form.payment_status.data, form.version.data)
+    except rules.RecordError as error:
+        return _record_tab(client.id, "status", error.status, message=error.message)
+    flash(_("Client updated."), "success")
+    return _after_change(client.id, "status")
+
+
+@bp.post("/clients/<int:client_id>/login")
+@permission_required("clients.login")
+def update_login(client_id: int):
+    client = get_or_404(Client, client_id)
+    form = ClientLoginForm()
+    if not form.validate_on_submit():
+        return _record_tab(client.id, "login", 422, login_form=form)
+    try:
+        rules.update_login(client, form.login_email.data, form.password.data or None,
+                           form.version.data)
+    except rules.RecordError as error:
+        return _record_tab(client.id, "login", error.status, message=error.message)
+    flash(_("Client updated."), "success")
+    return _after_change(client.id, "login")
+
+
+def _after_change(client_id: int, tab: str):
+    """htmx: the tab again, with the confirmation; a plain form: back to the record."""
+    if request.htmx:
+        return _record_tab(client_id, tab)
+    return redirect(url_for("clients.record", client_id=client_id, tab=tab))
+
+
+
+# --- the record's lists -------------------------------------------------------------------
+
+
+def _collection_of(name: str):
+    collection = COLLECTIONS.get(name)
+    if collection is None:
+        abort(404)
+    return collection
+
+
+def _item_of(client: Client, collection, item_id: int):
+    """An item of this client's list: 404 for anyone else's, as for a foreign client."""
+    for item in collection.items(client):
+        if item.id == item_id:
+            return item
+    abort(404)
+
+
+def _collection_form(collection, client, obj=None):
+    form = collection.form(obj=obj)
+    form.country_code = client.country_code
+    return form
+
+
+def _collection_response(client, collection, status=200, **context):
+    """htmx: the list's section alone (and the new version for every form); else the tab."""
+    if request.htmx:
+        section = get_template_attribute("clients/_collection.html", "collection_section")
+        return section(client, collection, **context), status
+    if status >= 400:
+        return render_record(client, collection.tab, status, **context)
+    return redirect(url_for("clients.record", client_id=client.id, tab=collection.tab))
+
+
+@bp.post("/clients/<int:client_id>/<collection_name>")
+@permission_required("clients.edit")
+def add_item(client_id: int, collection_name: str):
+    collection = _collection_of(collection_name)
+    client = load_client_record(client_id) or abort(404)
+    form = _collection_form(collection, client)
+    if not form.validate_on_submit():
+        return _collection_response(client, collection, 422, new_form=form)
+    try:
+        rules.add_item(client, collection, collection.values(form, client), _version())
+    except rules.RecordError as error:
+        return _collection_response(client, collection, error.status, message=error.message)
+    flash(_("Client updated."), "success")
+    return _collection_response(client, collection, saved=True)
+
+
+@bp.route("/clients/<int:client_id>/<collection_name>/<int:item_id>/edit",
+          methods=["GET", "POST"])
+@permission_required("clients.edit")
+def edit_item(client_id: int, collection_name: str, item_id: int):
+    collection = _collection_of(collection_name)
+    if not collection.editable:
+        abort(404)
+    client = load_client_record(client_id) or abort(404)
+    item = _item_of(client, collection, item_id)
+    form = _collection_form(collection, client, obj=item)
+    if not form.is_submitted():
+        return _collection_response(client, collection, editing=item.id, edit_form=form)
+    if not form.validate():
+        return _collection_response(client, collection, 422, editing=item.id, edit_form=form)
+    try:
+        rules.update_item(client, collection, item, collection.values(form, client), _version())
+    except rules.RecordError as error:
+        return _collection_response(client, collection, error.status, message=error.message)
+    flash(_("Client updated."), "success")
+    return _collection_response(client, collection, saved=True)
+
+
+@bp.post("/clients/<int:client_id>/<collection_name>/<int:item_id>/delete")
+@permission_required("clients.edit")
+def remove_item(client_id: int, collection_name: str, item_id: int):
+    collection = _collection_of(collection_name)
+    client = load_client_record(client_id) or abort(404)
+    item = _item_of(client, collection, item_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        rules.remove_item(client, collection, item, _version())
+    except rules.RecordError as error:
+        return _collection_response(client, collection, error.status, message=error.message)
+    flash(_("Client updated."), "success")
+    return _collection_response(client, collection, saved=True)
+
+
+@bp.get("/clients/<int:client_id>/documents/<int:item_id>/file")
+@permission_required("clients.view")
+def document_file(client_id: int, item_id: int):
+    """A document's scan, only to staff of the client's brand."""
+    client = load_client_record(client_id) or abort(404)
+    document = _item_of(client, COLLECTIONS["documents"], item_id)
+    if not document.stored_name:
+        abort(404)
+    return send_file(files.path_of(document.stored_name), mimetype=document.content_type,
+                     download_name=document.file_name, as_attachment=True)
+
+
+def _version() -> int | None:
+    """The record version the page was showing, sent by every form of the record."""
+    try:
+        return int(request.form.get("version", ""))
+    except ValueError:
+        return None
+
+
+# --- equipment ----------------------------------------------------------------------------
+
+
+@bp.post("/clients/<int:client_id>/equipment/assign")
+@permission_required("clients.edit")
+def assign_asset(client_id: int):
+    client = get_or_404(Client, client_id)
+    try:
+        asset_id = int(request.form.get("asset_id", ""))
+    except ValueError:
+        return _record_tab(client.id, "equipment", 422, message=_("Choose a device."))
+    asset = db.session.scalar(scoped(Asset).where(Asset.id == asset_id))
+    try:
+        if asset is None:
+            raise rules.AssetUnavailable()
+        rules.assign_asset(client, asset, _version())
+    except rules.RecordError as error:
+        return _record_tab(client.id, "equipment", error.status, message=error.message)
+    flash(_("Device assigned."), "success")
+    return _after_change(client.id, "equipment")
+
+
+@bp.post("/clients/<int:client_id>/equipment/<int:asset_id>/unassign")
+@permission_required("clients.edit")
+def unassign_asset(client_id: int, asset_id: int):
+    client = get_or_404(Client, client_id)
+    asset = get_or_404(Asset, asset_id)
+    try:
+        rules.unassign_asset(client, asset, _version())
+    except rules.RecordError as error:
+        return _record_tab(client.id, "equipment", error.status, message=error.message)
+    flash(_("Device unassigned."), "success")
+    return _after_change(client.id, "equipment")
+
+
+# --- deleting -----------------------------------------------------------------------------
+
+
+@bp.route("/clients/<int:client_id>/delete", methods=["GET", "POST"])
+@permission_required("clients.delete")
+def delete(client_id: int):
+    client = load_client_record(client_id) or abort(404)
+    message = None
+    if EmptyForm().validate_on_submit():
+        name = client.name
+        try:
+            rules.delete_client(client, _version())
+        except rules.RecordError as error:
+            message = error.message
+            status = error.status
+            client = load_client_record(client_id) or abort(404)
+        else:
+            flash(_("%(name)s was deleted.", name=name), "success")
+            return redirect(url_for("clients.index"))
+    return render_template("clients/delete.html", client=client, message=message), (
+        status if message else 200
+    )

@@ -1,0 +1,197 @@
+"""The registry of a client record's inline-editable fields.
+
+One entry per field: its label, tab, permission, the WTForms field that parses and checks it,
+and how to read and write it on a Client. One route and one macro serve them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import Optional
+
+from portal.clients.validators import (
+    Normalized,
+    check_text,
+    normalize_document,
+    normalize_email,
+    normalize_phone,
+    normalize_postal_code,
+)
+from portal.extensions import db
+from portal.models import Address, Client, ClientKind, Membership, Segment, User
+
+
+@dataclass(frozen=True)
+class EditableField:
+    name: str  # dotted for related rows: "address.city"
+    label: Any
+    tab: str
+    build: Callable[[Client], Any]  # -> an unbound WTForms field
+    kind: str = "text"  # how the display macro shows it: text, email, phone, mobile, choice
+    permission: str = "clients.edit"
+
+    @property
+    def form_name(self) -> str:
+        return self.name.replace(".", "__")
+
+    def get(self, client: Client):
+        target, attribute = _target(client, self.name, create=False)
+        return getattr(target, attribute) if target is not None else ""
+
+    def set(self, client: Client, value) -> None:
+        target, attribute = _target(client, self.name, create=True)
+        setattr(target, attribute, value)
+
+    def display(self, client: Client) -> str:
+        """The stored value as the reader sees it (labels for choices)."""
+        value = self.get(client)
+        if self.kind == "choice":
+            choices = {c.value: c.label for c in self.build(client).kwargs["choices"]}
+            key = value.value if hasattr(value, "value") else value
+            return str(choices.get("" if key is None else str(key), value or ""))
+        return "" if value is None else str(value)
+
+
+def _target(client: Client, name: str, *, create: bool):
+    """The object holding a field, and the attribute name: a client or its address."""
+    if "." not in name:
+        return client, name
+    relation, attribute = name.split(".", 1)
+    assert relation == "address", name
+    if client.address is None and create:
+        client.address = Address(country_code=client.country_code)
+    return client.address, attribute
+
+
+# --- field builders -------------------------------------------------------------------------
+
+
+def _text(label, *, required=False, max_length=120):
+    def build(client):
+        check = Normalized(check_text, required=required, max_length=max_length)
+        return StringField(label, validators=[check], render_kw={"maxlength": max_length})
+
+    return build
+
+
+def _normalized(label, function, *, required=False, country=False, max_length=254, **kwargs):
+    def build(client):
+        validators = [Normalized(function, country=country, **kwargs)]
+        if not required:
+            validators.insert(0, Optional())
+        return StringField(label, validators=validators, render_kw={"maxlength": max_length})
+
+    return build
+
+
+def _choice(label, choices: Callable[[Client], list[SelectChoice]], coerce=str):
+    def build(client):
+        return SelectField(label, choices=choices(client), coerce=coerce)
+
+    return build
+
+
+def _enum(label, enum_cls):
+    def build(client):
+        return SelectField(label, choices=enum_cls.choices(), coerce=enum_cls)
+
+    return build
+
+
+def _language_choices(client):
+    from portal import LANGUAGE_NAMES
+
+    return [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+
+
+def _country_choices(client):
+    """Every country, named in the reader's language."""
+    territories = get_locale().territories
+    codes = sorted(
+        (code for code in territories if len(code) == 2 and code.isalpha()),
+        key=lambda code: territories[code],
+    )
+    return [SelectChoice(code, territories[code]) for code in codes]
+
+
+def _account_manager_choices(client):
+    """The staff of the client's brand."""
+    users = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.brand_id == client.brand_id, User.active.is_(True))
+        .order_by(User.name)
+    )
+    return [SelectChoice("", _l("Nobody")), *(SelectChoice(str(u.id), u.name) for u in users)]
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+FIELDS: dict[str, EditableField] = {
+    field.name: field
+    for field in (
+        # Personal data
+        EditableField("kind", _l("Type"), "personal", _enum(_l("Type"), ClientKind),
+                      kind="choice"),
+        EditableField("name", _l("Name"), "personal",
+                      _text(_l("Name"), required=True, max_length=200)),
+        EditableField("document_number", _l("Document number"), "personal",
+                      _normalized(_l("Document number"), normalize_document, country=True,
+                                  max_length=40)),
+        EditableField("email", _l("Email"), "personal",
+                      _normalized(_l("Email"), normalize_email), kind="email"),
+        EditableField("phone", _l("Phone"), "personal",
+                      _normalized(_l("Phone"), normalize_phone, country=True, max_length=30),
+                      kind="phone"),
+        EditableField("mobile", _l("Mobile"), "personal",
+                      _normalized(_l("Mobile"), normalize_phone, country=True, mobile=True,
+                                  max_length=30),
+                      kind="mobile"),
+        EditableField("segment", _l("Segment"), "personal",
+                      _enum(_l("Segment"), Segment), kind="choice"),
+        EditableField("account_manager_id", _l("Account manager"), "personal",
+                      _choice(_l("Account manager"), _account_manager_choices,
+                              coerce=_optional_int), kind="choice"),
+        EditableField("locale", _l("Language"), "personal",
+                      _choice(_l("Language"), _language_choices), kind="choice"),
+        EditableField("country_code", _l("Country"), "personal",
+                      _choice(_l("Country"), _country_choices), kind="choice"),
+        # Address, on the Other tab
+        EditableField("address.street", _l("Street"), "other",
+                      _text(_l("Street"), required=True, max_length=200)),
+        EditableField("address.number", _l("Number"), "other",
+                      _text(_l("Number"), max_length=20)),
+        EditableField("address.complement", _l("Address line 2"), "other",
+                      _text(_l("Address line 2"), max_length=120)),
+        EditableField("address.locality", _l("Locality"), "other",
+                      _text(_l("Locality"), required=True)),
+        EditableField("address.sub_locality", _l("Sub-locality"), "other",
+                      _text(_l("Sub-locality"), required=True)),
+        EditableField("address.city", _l("City"), "other",
+                      _text(_l("City"), required=True)),
+        EditableField("address.region", _l("Region"), "other", _text(_l("Region"))),
+        EditableField("address.postal_code", _l("Postal code"), "other",
+                      _normalized(_l("Postal code"), normalize_postal_code, country=True,
+                                  required=True, max_length=20)),
+    )
+}
+
+
+def fields_of_tab(tab: str) -> list[EditableField]:
+    return [field for field in FIELDS.values() if field.tab == tab]
+
+
+def audit_value(value) -> str | None:
+    """How a value is written into the audit trail."""
+    if value is None or value == "":
+        return None
+    return str(value.value if hasattr(value, "value") else value)

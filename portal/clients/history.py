@@ -1,0 +1,116 @@
+"""A client's History tab: the audit trail, readable and in the reader's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from portal.clients.fields import FIELDS
+from portal.extensions import db
+from portal.models import AuditEvent, Client, ClientStatus, PaymentStatus
+from portal.tenancy import scoped
+
+HISTORY_LIMIT = 500
+
+# Fields that are changed by their own forms rather than the inline registry.
+OTHER_FIELD_LABELS = {
+    "status": _l("Status"),
+    "payment_status": _l("Payment situation"),
+    "login_email": _l("Login (email)"),
+    "login_password": _l("Password"),
+    "contacts": _l("Contacts"),
+    "business_units": _l("Business units"),
+    "documents": _l("Documents"),
+    "contracts": _l("Contracts"),
+    "payment_methods": _l("Payment methods"),
+    "assets": _l("Equipment"),
+}
+
+ACTION_LABELS = {
+    "client.created": _l("Client created"),
+    "client.updated": _l("Changed"),
+    "client.status": _l("Status changed"),
+    "client.payment_status": _l("Payment situation changed"),
+    "client.password": _l("Password changed"),
+    "item.added": _l("Added"),
+    "item.changed": _l("Changed"),
+    "item.removed": _l("Removed"),
+    "asset.assigned": _l("Device assigned"),
+    "asset.unassigned": _l("Device unassigned"),
+}
+
+_ENUM_FIELDS = {"status": ClientStatus, "payment_status": PaymentStatus}
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime
+    actor: str | None
+    action: str
+    field: str | None
+    old: str | None
+    new: str | None
+    note: str | None
+    ip: str | None
+
+
+def field_label(name: str | None) -> str | None:
+    if name is None:
+        return None
+    if name in FIELDS:
+        return str(FIELDS[name].label)
+    return str(OTHER_FIELD_LABELS.get(name, name))
+
+
+def _readable(name: str | None, value: str | None, client: Client) -> str | None:
+    """Codes in the trail (enum values, ids) shown as the words the reader knows."""
+    if value is None or name is None:
+        return value
+    if name in _ENUM_FIELDS:
+        try:
+            return _ENUM_FIELDS[name](value).label
+        except ValueError:
+            return value
+    field = FIELDS.get(name)
+    if field is not None and field.kind == "choice":
+        choices = {c.value: c.label for c in field.build(client).kwargs["choices"]}
+        return str(choices.get(value, value))
+    return value
+
+
+def history_of(client: Client, field: str | None = None) -> dict:
+    """The newest events of the client first, optionally of one field, and the fields to filter."""
+    base = scoped(AuditEvent).where(AuditEvent.client_id == client.id)
+    fields = sorted(
+        (name for name in db.session.scalars(
+            base.with_only_columns(AuditEvent.field).distinct()
+        ) if name),
+        key=lambda name: field_label(name),
+    )
+    query = base.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    if field:
+        query = query.where(AuditEvent.field == field)
+    events = db.session.scalars(
+        query.limit(HISTORY_LIMIT).options(selectinload(AuditEvent.actor))
+    )
+    entries = [
+        HistoryEntry(
+            at=event.created_at,
+            actor=event.actor.name if event.actor else None,
+            action=str(ACTION_LABELS.get(event.action, event.action)),
+            field=field_label(event.field),
+            old=_readable(event.field, event.old_value, client),
+            new=_readable(event.field, event.new_value, client),
+            note=event.note,
+            ip=event.ip,
+        )
+        for event in events
+    ]
+    return {
+        "entries": entries,
+        "fields": [(name, field_label(name)) for name in fields],
+        "selected": field,
+    }

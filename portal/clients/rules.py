@@ -1,0 +1,260 @@
+"""What may change on a client record, and how. Every change is audited and version-checked.
+
+Rule functions take the client as loaded for the request and the version the user's form was
+opened with; they refuse a stale save or a frozen record, write audit events and commit once.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import audit
+from portal.clients import files
+from portal.clients.fields import FIELDS, audit_value
+from portal.extensions import db
+from portal.models import (
+    Address,
+    Asset,
+    Client,
+    ClientStatus,
+    Contact,
+    PaymentStatus,
+    utcnow,
+)
+from portal.passwords import hash_password
+
+
+class RecordError(Exception):
+    """A change the rules refuse; `message` says why, in the reader's language."""
+
+    message = _l("This change cannot be saved.")
+    status = 422  # the HTTP status a view answers with: the input is refused
+
+    def __init__(self, message=None):
+        super().__init__(str(message or self.message))
+        if message is not None:
+            self.message = message
+
+
+class StaleRecord(RecordError):
+    status = 409  # a conflict with a newer copy
+    message = _l(
+        "Someone else changed this client while you were editing. "
+        "The current data is shown: check it and try again."
+    )
+
+
+def ensure_current(client: Client, expected_version: int | None) -> None:
+    """Refuse a save made from a copy older than the record."""
+    if expected_version is None or client.version != expected_version:
+        raise StaleRecord()
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:  # another save won the race between our read and our write
+        db.session.rollback()
+        raise StaleRecord() from None
+
+
+def _touch(client: Client) -> None:
+    """Mark the record changed, so its version moves even when only a related row did."""
+    client.updated_at = utcnow()
+
+
+def update_fields(client: Client, changes: dict, expected_version: int | None) -> list[str]:
+    """Store registry fields (name -> parsed value); returns the names that really changed."""
+    ensure_current(client, expected_version)
+    changed = []
+    for name, new in changes.items():
+        field = FIELDS[name]
+        old = field.get(client)
+        if audit_value(old) == audit_value(new):
+            continue
+        field.set(client, new)
+        audit.record("client.updated", brand_id=client.brand_id, client_id=client.id,
+                     field=name, old=audit_value(old), new=audit_value(new))
+        changed.append(name)
+    if "country_code" in changed and client.address is not None:
+        client.address.country_code = client.country_code
+    if changed:
+        _touch(client)
+        _commit()
+    return changed
+
+
+class ReasonRequired(RecordError):
+    message = _l("Give a reason for cancelling or blocking the client.")
+
+
+def set_status(client: Client, status: ClientStatus, reason: str,
+               expected_version: int | None) -> bool:
+    """Active, Cancelled or Blocked; the last two need a reason, kept in the audit trail."""
+    ensure_current(client, expected_version)
+    reason = (reason or "").strip()
+    if status != ClientStatus.ACTIVE and not reason:
+        raise ReasonRequired()
+    if client.status == status:
+        return False
+    audit.record("client.status", brand_id=client.brand_id, client_id=client.id,
+                 field="status", old=client.status.value, new=status.value,
+                 note=reason[:500] or None)
+    client.status = status
+    _touch(client)
+    _commit()
+    return True
+
+
+def set_payment_status(client: Client, payment_status: PaymentStatus,
+                       expected_version: int | None) -> bool:
+    ensure_current(client, expected_version)
+    if client.payment_status == payment_status:
+        return False
+    audit.record("client.payment_status", brand_id=client.brand_id, client_id=client.id,
+                 field="payment_status", old=client.payment_status.value,
+                 new=payment_status.value)
+    client.payment_status = payment_status
+    _touch(client)
+    _commit()
+    return True
+
+
+def update_login(client: Client, login_email: str, password: str | None,
+                 expected_version: int | None) -> list[str]:
+    """The client's login is an email address; a new password is stored only as a hash."""
+    ensure_current(client, expected_version)
+    changed = []
+    if login_email != client.login_email:
+        audit.record("client.updated", brand_id=client.brand_id, client_id=client.id,
+                     field="login_email", old=client.login_email or None, new=login_email)
+        client.login_email = login_email
+        changed.append("login_email")
+    if password:
+        # The audit trail says that the password changed, never what it is.
+        audit.record("client.password", brand_id=client.brand_id, client_id=client.id,
+                     field="login_password")
+        client.login_password_hash = hash_password(password)
+        changed.append("login_password")
+    if changed:
+        _touch(client)
+        _commit()
+    return changed
+
+
+# --- the record's lists: contacts, business units, documents, contracts, cards --------------
+
+
+def add_item(client: Client, collection, values: dict, expected_version: int | None):
+    ensure_current(client, expected_version)
+    item = collection.model(**values)
+    collection.items(client).append(item)
+    audit.record("item.added", brand_id=client.brand_id, client_id=client.id,
+                 field=collection.name, new=collection.describe(item))
+    _touch(client)
+    _commit()
+    return item
+
+
+def update_item(client: Client, collection, item, values: dict,
+                expected_version: int | None) -> None:
+    ensure_current(client, expected_version)
+    before = collection.describe(item)
+    changed = {k: v for k, v in values.items() if getattr(item, k) != v}
+    if not changed:
+        return
+    for key, value in changed.items():
+        setattr(item, key, value)
+    audit.record("item.changed", brand_id=client.brand_id, client_id=client.id,
+                 field=collection.name, old=before, new=collection.describe(item),
+                 note=", ".join(sorted(changed)))
+    _touch(client)
+    _commit()
+
+
+def remove_item(client: Client, collection, item, expected_version: int | None) -> None:
+    ensure_current(client, expected_version)
+    audit.record("item.removed", brand_id=client.brand_id, client_id=client.id,
+                 field=collection.name, old=collection.describe(item))
+    collection.items(client).remove(item)
+    _touch(client)
+    _commit()
+    files.remove(getattr(item, "stored_name", None))  # after the commit: never a dangling row
+
+
+# --- equipment ----------------------------------------------------------------------------
+
+
+class AssetUnavailable(RecordError):
+    status = 409
+    message = _l("This device is no longer free: reload the page to see the current list.")
+
+
+def _move_asset(asset: Asset, *, from_client: int | None, to_client: int | None) -> None:
+    """Conditional on the device still being where the page saw it: two people racing for
+    the same free device cannot both get it."""
+    moved = db.session.execute(
+        update(Asset)
+        .where(Asset.id == asset.id, Asset.brand_id == asset.brand_id,
+               Asset.client_id.is_(None) if from_client is None
+               else Asset.client_id == from_client)
+        .values(client_id=to_client)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        db.session.rollback()
+        raise AssetUnavailable()
+    db.session.expire(asset, ["client_id"])
+
+
+def assign_asset(client: Client, asset: Asset, expected_version: int | None) -> None:
+    """Give the client a free device of its own brand."""
+    ensure_current(client, expected_version)
+    if asset.brand_id != client.brand_id:
+        raise AssetUnavailable()
+    _move_asset(asset, from_client=None, to_client=client.id)
+    audit.record("asset.assigned", brand_id=client.brand_id, client_id=client.id,
+                 field="assets", new=asset.serial)
+    _touch(client)
+    _commit()
+
+
+def unassign_asset(client: Client, asset: Asset, expected_version: int | None) -> None:
+    ensure_current(client, expected_version)
+    _move_asset(asset, from_client=client.id, to_client=None)
+    audit.record("asset.unassigned", brand_id=client.brand_id, client_id=client.id,
+                 field="assets", old=asset.serial)
+    _touch(client)
+    _commit()
+
+
+# --- creating and deleting ----------------------------------------------------------------
+
+
+def create_client(brand_id: int, values: dict, address: dict, contacts: list[dict]) -> Client:
+    """A new client with its address and contacts, in one transaction."""
+    client = Client(brand_id=brand_id, **values)
+    client.address = Address(**address)
+    client.contacts = [Contact(**contact) for contact in contacts]
+    db.session.add(client)
+    db.session.flush()
+    audit.record("client.created", brand_id=brand_id, client_id=client.id, new=client.name)
+    db.session.commit()
+    return client
+
+
+def delete_client(client: Client, expected_version: int | None) -> None:
+    """Unassign its devices, delete its contacts, units and other rows; the audit trail stays."""
+    ensure_current(client, expected_version)
+    stored = [d.stored_name for d in client.documents]
+    db.session.execute(
+        update(Asset).where(Asset.client_id == client.id).values(client_id=None)
+    )
+    audit.record("client.deleted", brand_id=client.brand_id, client_id=client.id,
+                 old=client.name)
+    db.session.delete(client)
+    _commit()
+    for name in stored:
+        files.remove(name)
