@@ -23,10 +23,20 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("seed-demo")
-@click.option("--password", default="demo-password", show_default=True,
-              help="Password of the demo users created by this run.")
-@click.option("--clients", "clients_per_brand", default=50, show_default=True,
-              type=click.IntRange(0, 1_000_000), help="Clients per brand.")
+@click.option(
+    "--password",
+    default="demo-password",
+    show_default=True,
+    help="Password of the demo users created by this run.",
+)
+@click.option(
+    "--clients",
+    "clients_per_brand",
+    default=50,
+    show_default=True,
+    type=click.IntRange(0, 1_000_000),
+    help="Clients per brand.",
+)
 def seed_demo_command(password: str, clients_per_brand: int) -> None:
     """Create the demo brands, users and clients (safe to run again)."""
     from portal.seed import seed_demo
@@ -76,10 +86,27 @@ def _pybabel(*args: str) -> None:
 @translate.command()
 def update() -> None:
     """Extract strings from the code and merge them into every catalog."""
-    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "--no-location",
-             "--sort-output", "-o", str(POT_FILE), str(ROOT))
-    _pybabel("update", "-i", str(POT_FILE), "-d", str(TRANSLATIONS), "--no-fuzzy-matching",
-             "--ignore-obsolete")
+    _pybabel(
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "-o",
+        str(POT_FILE),
+        str(ROOT),
+    )
+    _pybabel(
+        "update",
+        "-i",
+        str(POT_FILE),
+        "-d",
+        str(TRANSLATIONS),
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+    )
 
 
 @translate.command()

@@ -59,11 +59,11 @@ def load_settings(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "UTC"),
-        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
-        "LANGUAGES": LANGUAGES,
-        "DOCUMENT_STORAGE": os.environ.get(
-            "DOCUMENT_STORAGE", str(instance_path / "documents")
+        "BABEL_TRANSLATION_DIRECTORIES": str(
+            Path(__file__).resolve().parent.parent / "translations"
         ),
+        "LANGUAGES": LANGUAGES,
+        "DOCUMENT_STORAGE": os.environ.get("DOCUMENT_STORAGE", str(instance_path / "documents")),
         "MAX_DOCUMENT_BYTES": int(os.environ.get("MAX_DOCUMENT_MB", "5")) * 1024 * 1024,
         # Anything bigger is refused before it is read (413), documents included.
         "MAX_CONTENT_LENGTH": (int(os.environ.get("MAX_DOCUMENT_MB", "5")) + 1) * 1024 * 1024,

@@ -71,8 +71,14 @@ _EVERYTHING_BUT_MIGRATION = NAMES - {
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.BRAND_ADMIN: frozenset(_EVERYTHING_BUT_MIGRATION),
     Role.RESELLER: frozenset(
-        {"clients.view", "clients.edit", "clients.status", "clients.login", "clients.create",
-         "audit.view"}
+        {
+            "clients.view",
+            "clients.edit",
+            "clients.status",
+            "clients.login",
+            "clients.create",
+            "audit.view",
+        }
     ),
     Role.SUPPORT: frozenset({"clients.view", "audit.view"}),
 }

@@ -88,16 +88,21 @@ def client(app):
 
 
 def make_brand(slug: str, **overrides) -> Brand:
-    values = {"name": slug.title(), "default_locale": "en", "country_code": "GB",
-              "tracking_url_template": f"https://tracking.{{country}}.{slug}.example"}
+    values = {
+        "name": slug.title(),
+        "default_locale": "en",
+        "country_code": "GB",
+        "tracking_url_template": f"https://tracking.{{country}}.{slug}.example",
+    }
     brand = Brand(slug=slug, **(values | overrides))
     db.session.add(brand)
     db.session.commit()
     return brand
 
 
-def make_user(email: str, brand: Brand | None = None, role: Role = Role.RESELLER,
-              **overrides) -> User:
+def make_user(
+    email: str, brand: Brand | None = None, role: Role = Role.RESELLER, **overrides
+) -> User:
     values = {"name": email.split("@")[0].title(), "password_hash": hash_password(PASSWORD)}
     user = User(email=email, **(values | overrides))
     db.session.add(user)
@@ -118,17 +123,25 @@ def make_client(brand: Brand, **overrides) -> Client:
         "locale": brand.default_locale,
     }
     client = Client(brand_id=brand.id, **(values | overrides))
-    client.address = Address(street="High Street", number="1", locality="Camden",
-                             sub_locality="Camden Town", city="London", postal_code="NW1 8NH",
-                             country_code=brand.country_code)
+    client.address = Address(
+        street="High Street",
+        number="1",
+        locality="Camden",
+        sub_locality="Camden Town",
+        city="London",
+        postal_code="NW1 8NH",
+        country_code=brand.country_code,
+    )
     db.session.add(client)
     db.session.commit()
     return client
 
 
 def make_asset(brand: Brand, client: Client | None = None, **overrides) -> Asset:
-    asset = Asset(brand_id=brand.id, client_id=client.id if client else None,
-                  serial=str(next(_serials)), name="Van", **overrides)
+    values = {"serial": str(next(_serials)), "name": "Van"}
+    asset = Asset(
+        brand_id=brand.id, client_id=client.id if client else None, **(values | overrides)
+    )
     db.session.add(asset)
     db.session.commit()
     return asset
@@ -160,11 +173,20 @@ def world(app):
         for i in range(3):
             w["north_clients"].append(make_client(north, name=f"North Client {i}"))
             w["south_clients"].append(
-                make_client(south, name=f"Cliente Sul {i}", phone="551133334444",
-                            mobile="5511987654321", country_code="BR", locale="pt")
+                make_client(
+                    south,
+                    name=f"Cliente Sul {i}",
+                    phone="551133334444",
+                    mobile="5511987654321",
+                    country_code="BR",
+                    locale="pt",
+                )
             )
-        detach(*w["north_clients"], *w["south_clients"],
-               *(v for v in w.values() if not isinstance(v, list)))
+        detach(
+            *w["north_clients"],
+            *w["south_clients"],
+            *(v for v in w.values() if not isinstance(v, list)),
+        )
     return w
 
 
@@ -178,8 +200,7 @@ def detach(*objects) -> None:
 
 
 def login(client, brand_slug: str, email: str, password: str = PASSWORD, **extra):
-    return client.post(f"/{brand_slug}/login", data={"email": email, "password": password,
-                                                     **extra})
+    return client.post(f"/{brand_slug}/login", data={"email": email, "password": password, **extra})
 
 
 def csrf_token_from(html: str) -> str:

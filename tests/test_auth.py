@@ -34,6 +34,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, world):
     unknown = login(client, "north", "nobody@north.test", "not-the-password")
     assert wrong.status_code == unknown.status_code == 401
     assert "Invalid email or password." in wrong.text
+
     # Byte for byte the same page, but for the email typed and the time-stamped CSRF token.
     def comparable(html):
         return re.sub(r'"X-CSRFToken": "[^"]+"|name="csrf_token" value="[^"]+"', "", html)
@@ -75,7 +76,7 @@ def test_unauthenticated_visit_is_sent_to_the_brand_login_with_next(client, worl
 
 
 def test_after_five_failures_an_account_is_paused(client, world):
-    for attempt in range(5):
+    for _ in range(5):
         assert login(client, "north", "reseller@north.test", "wrong").status_code == 401
     # From another address, even the right password waits: the account is paused.
     response = client.post(

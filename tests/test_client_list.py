@@ -15,16 +15,37 @@ def catalogue(app):
         brand = make_brand("acme", country_code="PL")
         make_user("reseller@acme.test", brand)
         clients = [
-            make_client(brand, name="Łukasz Żółkiewski", email="lukasz@zolkiewski.example",
-                        document_number="123-456-32-18", phone="48221234567",
-                        mobile="48601234567", provider_user_id="PL-0001"),
-            make_client(brand, name="Transportes Silva Ltda", email="contato@silva.example",
-                        provider_user_id="BR-7777", status=ClientStatus.BLOCKED),
-            make_client(brand, name="Dupont Location", email="info@dupont.example",
-                        provider_user_id="FR-1234", payment_status=PaymentStatus.DELINQUENT),
-            make_client(brand, name="Harris Haulage", email="ops@harris.example",
-                        provider_user_id="GB-42", status=ClientStatus.CANCELLED,
-                        payment_status=PaymentStatus.DELINQUENT),
+            make_client(
+                brand,
+                name="Łukasz Żółkiewski",
+                email="lukasz@zolkiewski.example",
+                document_number="123-456-32-18",
+                phone="48221234567",
+                mobile="48601234567",
+                provider_user_id="PL-0001",
+            ),
+            make_client(
+                brand,
+                name="Transportes Silva Ltda",
+                email="contato@silva.example",
+                provider_user_id="BR-7777",
+                status=ClientStatus.BLOCKED,
+            ),
+            make_client(
+                brand,
+                name="Dupont Location",
+                email="info@dupont.example",
+                provider_user_id="FR-1234",
+                payment_status=PaymentStatus.DELINQUENT,
+            ),
+            make_client(
+                brand,
+                name="Harris Haulage",
+                email="ops@harris.example",
+                provider_user_id="GB-42",
+                status=ClientStatus.CANCELLED,
+                payment_status=PaymentStatus.DELINQUENT,
+            ),
         ]
         for _ in range(3):
             make_asset(brand, clients[0])
@@ -32,8 +53,10 @@ def catalogue(app):
     return clients
 
 
-def names(html: str, candidates=("Łukasz Żółkiewski", "Transportes Silva Ltda",
-                                  "Dupont Location", "Harris Haulage")) -> list[str]:
+def names(
+    html: str,
+    candidates=("Łukasz Żółkiewski", "Transportes Silva Ltda", "Dupont Location", "Harris Haulage"),
+) -> list[str]:
     """The client names in the page, in the order they appear."""
     found = [(html.index(n), n) for n in candidates if n in html]
     return [n for _, n in sorted(found)]
@@ -79,8 +102,12 @@ def test_sorting(signed_in):
     by_name = ["Dupont Location", "Harris Haulage", "Łukasz Żółkiewski", "Transportes Silva Ltda"]
     assert names(signed_in.get("/acme/clients").text) == by_name
     assert names(signed_in.get("/acme/clients?sort=-name").text) == by_name[::-1]
-    oldest_first = ["Łukasz Żółkiewski", "Transportes Silva Ltda", "Dupont Location",
-                    "Harris Haulage"]
+    oldest_first = [
+        "Łukasz Żółkiewski",
+        "Transportes Silva Ltda",
+        "Dupont Location",
+        "Harris Haulage",
+    ]
     assert names(signed_in.get("/acme/clients?sort=created").text) == oldest_first
     assert names(signed_in.get("/acme/clients?sort=-created").text) == oldest_first[::-1]
 
@@ -96,8 +123,16 @@ def test_access_badge_and_asset_count(signed_in):
 @pytest.mark.parametrize(
     "query",
     [
-        "status=bogus", "payment=%00", "sort=drop table", "per=7", "per=-1", "after=garbage",
-        "before=!!!", "after=WyJuYW1lIiwxLCJ4Il0", "q=" + "x" * 5000, "status=active&status=x",
+        "status=bogus",
+        "payment=%00",
+        "sort=drop table",
+        "per=7",
+        "per=-1",
+        "after=garbage",
+        "before=!!!",
+        "after=WyJuYW1lIiwxLCJ4Il0",
+        "q=" + "x" * 5000,
+        "status=active&status=x",
     ],
 )
 def test_malformed_parameters_are_ignored(signed_in, query):
@@ -136,7 +171,9 @@ def test_pagination_walks_every_client_once_both_ways(client, many, sort):
     # Back from the last page gives the first page again.
     prev = re.search(r'href="(/big/clients\?before=[^"]+)"', html)
     assert prev
-    back = re.findall(r'href="/big/clients/(\d+)"', client.get(prev.group(1).replace("&amp;", "&")).text)
+    back = re.findall(
+        r'href="/big/clients/(\d+)"', client.get(prev.group(1).replace("&amp;", "&")).text
+    )
     assert back == pages[0]
     assert "sort=" in prev.group(1) or sort == "name"
 
@@ -184,9 +221,11 @@ def test_list_runs_a_fixed_number_of_queries(app, client, many):
     login(client, "big", "reseller@big.test")
     with app.app_context():
         brand_id = db.session.execute(db.text("SELECT id FROM brands WHERE slug='big'")).scalar()
-        clients = db.session.execute(
-            db.text("SELECT id FROM clients WHERE brand_id=:b"), {"b": brand_id}
-        ).scalars().all()
+        clients = (
+            db.session.execute(db.text("SELECT id FROM clients WHERE brand_id=:b"), {"b": brand_id})
+            .scalars()
+            .all()
+        )
     with app.app_context():
         from portal.models import Asset, Brand, Client
 

@@ -14,20 +14,48 @@ def record(app):
 
         brand = make_brand("acme", country_code="BR")
         make_user("reseller@acme.test", brand)
-        client = make_client(brand, name="Transportes Silva Ltda", document_number="11.222.333/0001-81",
-                             phone="551133334444", mobile="5511987654321",
-                             login_email="frota@silva.example")
-        client.contacts.append(Contact(name="Ana Souza", email="ana@silva.example",
-                                       phone="5511912345678", role="Gestora de frota",
-                                       notify_equipment=True))
-        client.documents.append(Document(kind=DocumentKind.TAX_ID, number="11.222.333/0001-81",
-                                         issued_on=date(2020, 3, 14)))
-        client.contracts.append(Contract(number="C-2024-001", plan="Frota 50",
-                                         starts_on=date(2024, 1, 1), ends_on=date(2027, 1, 1),
-                                         monthly_fee=Decimal("1234.50"), currency="BRL"))
-        client.payment_methods.append(PaymentMethod(kind=CardKind.CREDIT, holder="ANA SOUZA",
-                                                    network="visa", last4="4242", exp_month=9,
-                                                    exp_year=2029))
+        client = make_client(
+            brand,
+            name="Transportes Silva Ltda",
+            document_number="11.222.333/0001-81",
+            phone="551133334444",
+            mobile="5511987654321",
+            login_email="frota@silva.example",
+        )
+        client.contacts.append(
+            Contact(
+                name="Ana Souza",
+                email="ana@silva.example",
+                phone="5511912345678",
+                role="Gestora de frota",
+                notify_equipment=True,
+            )
+        )
+        client.documents.append(
+            Document(
+                kind=DocumentKind.TAX_ID, number="11.222.333/0001-81", issued_on=date(2020, 3, 14)
+            )
+        )
+        client.contracts.append(
+            Contract(
+                number="C-2024-001",
+                plan="Frota 50",
+                starts_on=date(2024, 1, 1),
+                ends_on=date(2027, 1, 1),
+                monthly_fee=Decimal("1234.50"),
+                currency="BRL",
+            )
+        )
+        client.payment_methods.append(
+            PaymentMethod(
+                kind=CardKind.CREDIT,
+                holder="ANA SOUZA",
+                network="visa",
+                last4="4242",
+                exp_month=9,
+                exp_year=2029,
+            )
+        )
         db.session.commit()
         make_asset(brand, client)
         make_asset(brand, client)
@@ -55,9 +83,21 @@ def test_personal_data_tab_with_whatsapp_link(signed_in, record):
         ("status", ["Active", "Up to date", "Has access"]),
         ("documents", ["Tax number", "11.222.333/0001-81", "Mar 14, 2020"]),
         ("login", ["frota@silva.example", "No password set"]),
-        ("other", ["C-2024-001", "Frota 50", "R$1,234.50", "VISA •••• 4242", "09/2029",
-                   "High Street", "Camden Town", "Ana Souza", "Gestora de frota",
-                   "2 devices assigned"]),
+        (
+            "other",
+            [
+                "C-2024-001",
+                "Frota 50",
+                "R$1,234.50",
+                "VISA •••• 4242",
+                "09/2029",
+                "High Street",
+                "Camden Town",
+                "Ana Souza",
+                "Gestora de frota",
+            ],
+        ),
+        ("equipment", ["2 devices assigned", "0 free devices in this brand"]),
     ],
 )
 def test_each_tab_shows_its_data(signed_in, record, tab, expected):
@@ -82,12 +122,14 @@ def test_money_and_dates_in_the_readers_locale(signed_in, record):
     signed_in.post("/acme/language", data={"locale": "pt"})
     page = signed_in.get(f"/acme/clients/{record.id}?tab=other").text
     assert "R$\xa01.234,50" in page
-    assert "2 dispositivos atribuídos" in page
+    assert (
+        "2 dispositivos atribuídos"
+        in signed_in.get(f"/acme/clients/{record.id}?tab=equipment").text
+    )
 
 
 def test_htmx_tab_returns_only_the_tab(signed_in, record):
-    response = signed_in.get(f"/acme/clients/{record.id}?tab=other",
-                             headers={"HX-Request": "true"})
+    response = signed_in.get(f"/acme/clients/{record.id}?tab=other", headers={"HX-Request": "true"})
     assert response.text.lstrip().startswith('<section id="record-tabs"')
     assert "<html" not in response.text
     assert "C-2024-001" in response.text
@@ -102,8 +144,9 @@ def test_user_content_is_escaped(app, client):
     with app.app_context():
         brand = make_brand("acme")
         make_user("reseller@acme.test", brand)
-        hostile = make_client(brand, name='<img src=x onerror=alert(1)>',
-                              email='<div hx-get="/admin">x</div>')
+        hostile = make_client(
+            brand, name="<img src=x onerror=alert(1)>", email='<div hx-get="/admin">x</div>'
+        )
         hostile_id = hostile.id
     login(client, "acme", "reseller@acme.test")
     for url in (f"/acme/clients/{hostile_id}", "/acme/clients"):

@@ -28,8 +28,11 @@ def test_login_form_with_the_pages_token_works(csrf_client):
     token = csrf_token_from(csrf_client.get("/north/login").text)
     response = csrf_client.post(
         "/north/login",
-        data={"email": "reseller@north.test", "password": "correct-horse-battery",
-              "csrf_token": token},
+        data={
+            "email": "reseller@north.test",
+            "password": "correct-horse-battery",
+            "csrf_token": token,
+        },
     )
     assert response.status_code == 302
 
@@ -39,19 +42,28 @@ def test_htmx_post_needs_the_token_header(csrf_client):
     token = csrf_token_from(page)
     # The token travels to htmx through hx-headers on <body>.
     assert f'hx-headers=\'{{"X-CSRFToken": "{token}"}}\'' in page
-    refused = csrf_client.post("/north/language", data={"locale": "fr"},
-                               headers={"HX-Request": "true"})
+    refused = csrf_client.post(
+        "/north/language", data={"locale": "fr"}, headers={"HX-Request": "true"}
+    )
     assert refused.status_code == 400
-    accepted = csrf_client.post("/north/language", data={"locale": "fr"},
-                                headers={"HX-Request": "true", "X-CSRFToken": token})
+    accepted = csrf_client.post(
+        "/north/language",
+        data={"locale": "fr"},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
     assert accepted.status_code == 302
 
 
 def test_token_changes_when_signing_in(csrf_client):
     before = csrf_token_from(csrf_client.get("/north/login").text)
-    csrf_client.post("/north/login", data={"email": "reseller@north.test",
-                                           "password": "correct-horse-battery",
-                                           "csrf_token": before})
+    csrf_client.post(
+        "/north/login",
+        data={
+            "email": "reseller@north.test",
+            "password": "correct-horse-battery",
+            "csrf_token": before,
+        },
+    )
     after = csrf_token_from(csrf_client.get("/north/clients").text)
     assert after != before
     # The old token no longer signs a request of the new session.

@@ -22,8 +22,14 @@ def source_messages() -> set[str]:
     """Every msgid the code and templates use, extracted as `flask translate update` does."""
     method_map = [("portal/**.py", "python"), ("templates/**.html", "jinja2")]
     options_map = {"templates/**.html": {"trimmed": "true"}}
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None,
-                "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "ngettext": (1, 2),
+        "_l": None,
+        "lazy_gettext": None,
+        "lazy_ngettext": (1, 2),
+    }
     found = set()
     for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options_map, keywords):
         found.add(message[0] if isinstance(message, tuple) else message)

@@ -25,8 +25,11 @@ def test_english_when_nothing_else_applies(app, client, world):
 
 def test_saved_choice_beats_the_browser_and_is_kept(app, client, world):
     login(client, "north", "reseller@north.test")
-    response = client.post("/north/language", data={"locale": "pl", "next": "/north/clients"},
-                           headers={"Accept-Language": "fr"})
+    response = client.post(
+        "/north/language",
+        data={"locale": "pl", "next": "/north/clients"},
+        headers={"Accept-Language": "fr"},
+    )
     assert response.headers["Location"] == "/north/clients"
     page = client.get("/north/clients", headers={"Accept-Language": "fr"})
     assert '<html lang="pl"' in page.text
@@ -60,17 +63,30 @@ def test_dates_follow_the_locale(client, world):
     with client.application.test_request_context(), force_locale("fr"):
         expected = format_date(world["north_clients"][0].created_at)
     assert expected in page
-    assert any(month in expected for month in ("janv.", "févr.", "mars", "avr.", "mai", "juin",
-                                               "juil.", "août", "sept.", "oct.", "nov.",
-                                               "déc."))
+    assert any(
+        month in expected
+        for month in (
+            "janv.",
+            "févr.",
+            "mars",
+            "avr.",
+            "mai",
+            "juin",
+            "juil.",
+            "août",
+            "sept.",
+            "oct.",
+            "nov.",
+            "déc.",
+        )
+    )
 
 
 def test_polish_has_three_plural_forms(app):
     with app.test_request_context():
         with force_locale("pl"):
             forms = [ngettext("%(num)s device", "%(num)s devices", n) for n in (1, 2, 5, 22, 25)]
-    assert forms == ["1 urządzenie", "2 urządzenia", "5 urządzeń", "22 urządzenia",
-                     "25 urządzeń"]
+    assert forms == ["1 urządzenie", "2 urządzenia", "5 urządzeń", "22 urządzenia", "25 urządzeń"]
 
 
 def test_list_counts_use_plural_forms(client, world):

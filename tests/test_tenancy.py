@@ -2,7 +2,16 @@ import pytest
 
 from tests.conftest import login
 
-DEMO_PAGES = ["/{slug}/clients", "/{slug}/clients/{client_id}", "/{slug}/clients/{client_id}?tab=other"]
+DEMO_PAGES = [
+    "/{slug}/clients",
+    "/{slug}/clients/{client_id}",
+    "/{slug}/clients/{client_id}?tab=other",
+    "/{slug}/clients/{client_id}?tab=history",
+    "/{slug}/clients/{client_id}/edit/personal",
+    "/{slug}/clients/{client_id}/fields/name/edit",
+    "/{slug}/clients/{client_id}/delete",
+    "/{slug}/clients/new",
+]
 
 
 @pytest.mark.parametrize("page", DEMO_PAGES)

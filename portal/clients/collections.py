@@ -57,11 +57,16 @@ def _text(label, *, required=False, max_length=120):
 class ContactForm(FlaskForm):
     name = _text(_l("Name"), required=True, max_length=200)
     role = _text(_l("Role"), max_length=80)
-    email = StringField(_l("Email"), validators=[Optional(), Normalized(normalize_email)],
-                        render_kw={"maxlength": 254})
-    phone = StringField(_l("Phone"),
-                        validators=[Optional(), Normalized(normalize_phone, country=True)],
-                        render_kw={"maxlength": 30})
+    email = StringField(
+        _l("Email"),
+        validators=[Optional(), Normalized(normalize_email)],
+        render_kw={"maxlength": 254},
+    )
+    phone = StringField(
+        _l("Phone"),
+        validators=[Optional(), Normalized(normalize_phone, country=True)],
+        render_kw={"maxlength": 30},
+    )
     notify_equipment = BooleanField(_l("Receives equipment notifications"))
 
 
@@ -71,7 +76,7 @@ class BusinessUnitForm(FlaskForm):
 
 
 class DocumentForm(FlaskForm):
-    kind = SelectField(_l("Type"), choices=DocumentKind.choices(), coerce=DocumentKind)
+    kind = SelectField(_l("Type"), choices=DocumentKind.choices(), coerce=DocumentKind.coerce)
     number = _text(_l("Number"), required=True, max_length=60)
     issued_on = DateField(_l("Issued on"), validators=[Optional()])
     file = FileField(_l("File (PDF, JPEG or PNG)"))
@@ -93,8 +98,9 @@ class ContractForm(FlaskForm):
     plan = _text(_l("Plan"), required=True, max_length=80)
     starts_on = DateField(_l("Start"), validators=[InputRequired()])
     ends_on = DateField(_l("End"), validators=[Optional()])
-    monthly_fee = DecimalField(_l("Monthly fee"), places=2,
-                               validators=[InputRequired(), NumberRange(min=0, max=1_000_000)])
+    monthly_fee = DecimalField(
+        _l("Monthly fee"), places=2, validators=[InputRequired(), NumberRange(min=0, max=1_000_000)]
+    )
     currency = SelectField(_l("Currency"), choices=[SelectChoice(c) for c in CURRENCIES])
 
     def validate_ends_on(self, field):
@@ -103,11 +109,13 @@ class ContractForm(FlaskForm):
 
 
 class CardForm(FlaskForm):
-    kind = SelectField(_l("Type"), choices=CardKind.choices(), coerce=CardKind)
+    kind = SelectField(_l("Type"), choices=CardKind.choices(), coerce=CardKind.coerce)
     holder = _text(_l("Cardholder name"), required=True)
-    number = StringField(_l("Card number"), validators=[InputRequired()],
-                         render_kw={"autocomplete": "off", "inputmode": "numeric",
-                                    "maxlength": 30})
+    number = StringField(
+        _l("Card number"),
+        validators=[InputRequired()],
+        render_kw={"autocomplete": "off", "inputmode": "numeric", "maxlength": 30},
+    )
     exp_month = IntegerField(_l("Expiry month"), validators=[InputRequired()])
     exp_year = IntegerField(_l("Expiry year"), validators=[InputRequired()])
 
@@ -129,14 +137,18 @@ class CardForm(FlaskForm):
 def _card_values(form: CardForm, client: Client) -> dict:
     network, last4 = form.card
     year = form.exp_year.data
-    return {"kind": form.kind.data, "holder": form.holder.data, "network": network,
-            "last4": last4, "exp_month": form.exp_month.data,
-            "exp_year": year + 2000 if year < 100 else year}
+    return {
+        "kind": form.kind.data,
+        "holder": form.holder.data,
+        "network": network,
+        "last4": last4,
+        "exp_month": form.exp_month.data,
+        "exp_year": year + 2000 if year < 100 else year,
+    }
 
 
 def _document_values(form: DocumentForm, client: Client) -> dict:
-    values = {"kind": form.kind.data, "number": form.number.data,
-              "issued_on": form.issued_on.data}
+    values = {"kind": form.kind.data, "number": form.number.data, "issued_on": form.issued_on.data}
     if form.file.data:
         values.update(files.store_document(form.file.data))
     return values
@@ -165,17 +177,44 @@ class Collection:
 COLLECTIONS: dict[str, Collection] = {
     c.name: c
     for c in (
-        Collection("contacts", _l("Contacts"), "other", Contact, ContactForm,
-                   describe=lambda c: c.name),
-        Collection("business_units", _l("Business units"), "other", BusinessUnit,
-                   BusinessUnitForm, describe=lambda u: u.name),
-        Collection("documents", _l("Documents"), "documents", Document, DocumentForm,
-                   describe=lambda d: f"{d.kind.value} {d.number}", values=_document_values),
-        Collection("contracts", _l("Contracts"), "other", Contract, ContractForm,
-                   describe=lambda c: c.number),
-        Collection("payment_methods", _l("Payment methods"), "other", PaymentMethod, CardForm,
-                   describe=lambda p: f"{p.network} •••• {p.last4}", values=_card_values,
-                   editable=False),
+        Collection(
+            "contacts", _l("Contacts"), "other", Contact, ContactForm, describe=lambda c: c.name
+        ),
+        Collection(
+            "business_units",
+            _l("Business units"),
+            "other",
+            BusinessUnit,
+            BusinessUnitForm,
+            describe=lambda u: u.name,
+        ),
+        Collection(
+            "documents",
+            _l("Documents"),
+            "documents",
+            Document,
+            DocumentForm,
+            describe=lambda d: f"{d.kind.value} {d.number}",
+            values=_document_values,
+        ),
+        Collection(
+            "contracts",
+            _l("Contracts"),
+            "other",
+            Contract,
+            ContractForm,
+            describe=lambda c: c.number,
+        ),
+        Collection(
+            "payment_methods",
+            _l("Payment methods"),
+            "other",
+            PaymentMethod,
+            CardForm,
+            describe=lambda p: f"{p.network} •••• {p.last4}",
+            values=_card_values,
+            editable=False,
+        ),
     )
 }
 

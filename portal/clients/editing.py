@@ -67,8 +67,14 @@ def field_edit(client_id: int, name: str):
         rules.update_fields(client, {name: form[field.form_name].data}, form.version.data)
     except rules.RecordError as error:
         db.session.refresh(client)
-        return _fragment("field_input", client, field, record_form([field], client),
-                         message=error.message, status=error.status)
+        return _fragment(
+            "field_input",
+            client,
+            field,
+            record_form([field], client, fresh=True),
+            message=error.message,
+            status=error.status,
+        )
     return _fragment("field_display", client, field, saved=True)
 
 
@@ -89,14 +95,15 @@ def edit_tab(client_id: int, tab: str):
         except rules.RecordError as error:
             message, status = error.message, error.status
             db.session.refresh(client)
-            form = record_form(fields, client)
+            form = record_form(fields, client, fresh=True)
         else:
             flash(_("Client updated."), "success")
             return redirect(url_for("clients.record", client_id=client.id, tab=tab))
     elif form.errors:
         status = 422
-    return render_template("clients/edit.html", client=client, form=form, tab=tab,
-                           message=message), status
+    return render_template(
+        "clients/edit.html", client=client, form=form, tab=tab, message=message
+    ), status
 
 
 def _record_tab(client_id: int, tab: str, status: int = 200, **context):
@@ -115,7 +122,9 @@ def set_status(client_id: int):
     try:
         rules.set_status(client, form.status.data, form.reason.data, form.version.data)
     except rules.RecordError as error:
-        return _record_tab(client.id, "status", error.status, status_form=form, message=error.message)
+        return _record_tab(
+            client.id, "status", error.status, status_form=form, message=error.message
+        )
     flash(_("Client updated."), "success")
     return _after_change(client.id, "status")
 
@@ -143,8 +152,9 @@ def update_login(client_id: int):
     if not form.validate_on_submit():
         return _record_tab(client.id, "login", 422, login_form=form)
     try:
-        rules.update_login(client, form.login_email.data, form.password.data or None,
-                           form.version.data)
+        rules.update_login(
+            client, form.login_email.data, form.password.data or None, form.version.data
+        )
     except rules.RecordError as error:
         return _record_tab(client.id, "login", error.status, message=error.message)
     flash(_("Client updated."), "success")
@@ -156,7 +166,6 @@ def _after_change(client_id: int, tab: str):
     if request.htmx:
         return _record_tab(client_id, tab)
     return redirect(url_for("clients.record", client_id=client_id, tab=tab))
-
 
 
 # --- the record's lists -------------------------------------------------------------------
@@ -209,8 +218,7 @@ def add_item(client_id: int, collection_name: str):
     return _collection_response(client, collection, saved=True)
 
 
-@bp.route("/clients/<int:client_id>/<collection_name>/<int:item_id>/edit",
-          methods=["GET", "POST"])
+@bp.route("/clients/<int:client_id>/<collection_name>/<int:item_id>/edit", methods=["GET", "POST"])
 @permission_required("clients.edit")
 def edit_item(client_id: int, collection_name: str, item_id: int):
     collection = _collection_of(collection_name)
@@ -255,8 +263,12 @@ def document_file(client_id: int, item_id: int):
     document = _item_of(client, COLLECTIONS["documents"], item_id)
     if not document.stored_name:
         abort(404)
-    return send_file(files.path_of(document.stored_name), mimetype=document.content_type,
-                     download_name=document.file_name, as_attachment=True)
+    return send_file(
+        files.path_of(document.stored_name),
+        mimetype=document.content_type,
+        download_name=document.file_name,
+        as_attachment=True,
+    )
 
 
 def _version() -> int | None:

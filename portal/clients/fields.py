@@ -100,7 +100,7 @@ def _choice(label, choices: Callable[[Client], list[SelectChoice]], coerce=str):
 
 def _enum(label, enum_cls):
     def build(client):
-        return SelectField(label, choices=enum_cls.choices(), coerce=enum_cls)
+        return SelectField(label, choices=enum_cls.choices(), coerce=enum_cls.coerce)
 
     return build
 
@@ -140,48 +140,94 @@ FIELDS: dict[str, EditableField] = {
     field.name: field
     for field in (
         # Personal data
-        EditableField("kind", _l("Type"), "personal", _enum(_l("Type"), ClientKind),
-                      kind="choice"),
-        EditableField("name", _l("Name"), "personal",
-                      _text(_l("Name"), required=True, max_length=200)),
-        EditableField("document_number", _l("Document number"), "personal",
-                      _normalized(_l("Document number"), normalize_document, country=True,
-                                  max_length=40)),
-        EditableField("email", _l("Email"), "personal",
-                      _normalized(_l("Email"), normalize_email), kind="email"),
-        EditableField("phone", _l("Phone"), "personal",
-                      _normalized(_l("Phone"), normalize_phone, country=True, max_length=30),
-                      kind="phone"),
-        EditableField("mobile", _l("Mobile"), "personal",
-                      _normalized(_l("Mobile"), normalize_phone, country=True, mobile=True,
-                                  max_length=30),
-                      kind="mobile"),
-        EditableField("segment", _l("Segment"), "personal",
-                      _enum(_l("Segment"), Segment), kind="choice"),
-        EditableField("account_manager_id", _l("Account manager"), "personal",
-                      _choice(_l("Account manager"), _account_manager_choices,
-                              coerce=_optional_int), kind="choice"),
-        EditableField("locale", _l("Language"), "personal",
-                      _choice(_l("Language"), _language_choices), kind="choice"),
-        EditableField("country_code", _l("Country"), "personal",
-                      _choice(_l("Country"), _country_choices), kind="choice"),
+        EditableField("kind", _l("Type"), "personal", _enum(_l("Type"), ClientKind), kind="choice"),
+        EditableField(
+            "name", _l("Name"), "personal", _text(_l("Name"), required=True, max_length=200)
+        ),
+        EditableField(
+            "document_number",
+            _l("Document number"),
+            "personal",
+            _normalized(_l("Document number"), normalize_document, country=True, max_length=40),
+        ),
+        EditableField(
+            "email",
+            _l("Email"),
+            "personal",
+            _normalized(_l("Email"), normalize_email),
+            kind="email",
+        ),
+        EditableField(
+            "phone",
+            _l("Phone"),
+            "personal",
+            _normalized(_l("Phone"), normalize_phone, country=True, max_length=30),
+            kind="phone",
+        ),
+        EditableField(
+            "mobile",
+            _l("Mobile"),
+            "personal",
+            _normalized(_l("Mobile"), normalize_phone, country=True, mobile=True, max_length=30),
+            kind="mobile",
+        ),
+        EditableField(
+            "segment", _l("Segment"), "personal", _enum(_l("Segment"), Segment), kind="choice"
+        ),
+        EditableField(
+            "account_manager_id",
+            _l("Account manager"),
+            "personal",
+            _choice(_l("Account manager"), _account_manager_choices, coerce=_optional_int),
+            kind="choice",
+        ),
+        EditableField(
+            "locale",
+            _l("Language"),
+            "personal",
+            _choice(_l("Language"), _language_choices),
+            kind="choice",
+        ),
+        EditableField(
+            "country_code",
+            _l("Country"),
+            "personal",
+            _choice(_l("Country"), _country_choices),
+            kind="choice",
+        ),
         # Address, on the Other tab
-        EditableField("address.street", _l("Street"), "other",
-                      _text(_l("Street"), required=True, max_length=200)),
-        EditableField("address.number", _l("Number"), "other",
-                      _text(_l("Number"), max_length=20)),
-        EditableField("address.complement", _l("Address line 2"), "other",
-                      _text(_l("Address line 2"), max_length=120)),
-        EditableField("address.locality", _l("Locality"), "other",
-                      _text(_l("Locality"), required=True)),
-        EditableField("address.sub_locality", _l("Sub-locality"), "other",
-                      _text(_l("Sub-locality"), required=True)),
-        EditableField("address.city", _l("City"), "other",
-                      _text(_l("City"), required=True)),
+        EditableField(
+            "address.street",
+            _l("Street"),
+            "other",
+            _text(_l("Street"), required=True, max_length=200),
+        ),
+        EditableField("address.number", _l("Number"), "other", _text(_l("Number"), max_length=20)),
+        EditableField(
+            "address.complement",
+            _l("Address line 2"),
+            "other",
+            _text(_l("Address line 2"), max_length=120),
+        ),
+        EditableField(
+            "address.locality", _l("Locality"), "other", _text(_l("Locality"), required=True)
+        ),
+        EditableField(
+            "address.sub_locality",
+            _l("Sub-locality"),
+            "other",
+            _text(_l("Sub-locality"), required=True),
+        ),
+        EditableField("address.city", _l("City"), "other", _text(_l("City"), required=True)),
         EditableField("address.region", _l("Region"), "other", _text(_l("Region"))),
-        EditableField("address.postal_code", _l("Postal code"), "other",
-                      _normalized(_l("Postal code"), normalize_postal_code, country=True,
-                                  required=True, max_length=20)),
+        EditableField(
+            "address.postal_code",
+            _l("Postal code"),
+            "other",
+            _normalized(
+                _l("Postal code"), normalize_postal_code, country=True, required=True, max_length=20
+            ),
+        ),
     )
 }
 

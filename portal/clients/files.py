@@ -51,8 +51,12 @@ def store_document(upload: FileStorage) -> dict:
     directory.mkdir(parents=True, exist_ok=True)
     upload.save(directory / stored_name)
     original = secure_filename(upload.filename or "") or stored_name
-    return {"file_name": original[:200], "stored_name": stored_name,
-            "content_type": content_type, "size": size}
+    return {
+        "file_name": original[:200],
+        "stored_name": stored_name,
+        "content_type": content_type,
+        "size": size,
+    }
 
 
 def path_of(stored_name: str) -> Path:

@@ -70,10 +70,11 @@ class ClientSearchForm(FlaskForm):
         }
 
 
-def record_form(fields, client):
+def record_form(fields, client, *, fresh: bool = False):
     """A form for some registry fields of one client, filled with its current values.
 
     Only these fields and the version are bound: brand, ids and roles never come from input.
+    `fresh` ignores the posted data: the stored values, to show after a refused save.
     """
 
     class RecordForm(FlaskForm):
@@ -82,7 +83,8 @@ def record_form(fields, client):
     for field in fields:
         setattr(RecordForm, field.form_name, field.build(client))
     data = {field.form_name: field.get(client) for field in fields}
-    form = RecordForm(data={**data, "version": client.version})
+    extra = {"formdata": None} if fresh else {}
+    form = RecordForm(data={**data, "version": client.version}, **extra)
     if "country_code" not in form:  # else the validators read the country being typed in
         form.country_code = client.country_code
     form.record_fields = fields
@@ -91,24 +93,28 @@ def record_form(fields, client):
 
 class StatusForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    status = SelectField(_l("Status"), choices=ClientStatus.choices(), coerce=ClientStatus)
+    status = SelectField(_l("Status"), choices=ClientStatus.choices(), coerce=ClientStatus.coerce)
     reason = TextAreaField(_l("Reason"), validators=[Length(max=500)])
 
 
 class PaymentForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    payment_status = SelectField(_l("Payment situation"), choices=PaymentStatus.choices(),
-                                 coerce=PaymentStatus)
+    payment_status = SelectField(
+        _l("Payment situation"), choices=PaymentStatus.choices(), coerce=PaymentStatus.coerce
+    )
 
 
 class ClientLoginForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    login_email = StringField(_l("Login (email)"),
-                              validators=[Normalized(normalize_email)],
-                              render_kw={"maxlength": 254, "autocomplete": "off"})
+    login_email = StringField(
+        _l("Login (email)"),
+        validators=[Normalized(normalize_email)],
+        render_kw={"maxlength": 254, "autocomplete": "off"},
+    )
     password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"})
-    confirmation = PasswordField(_l("Confirm the new password"),
-                                 render_kw={"autocomplete": "new-password"})
+    confirmation = PasswordField(
+        _l("Confirm the new password"), render_kw={"autocomplete": "new-password"}
+    )
 
     def validate_confirmation(self, field):
         if self.password.data or field.data:

@@ -31,6 +31,7 @@ OTHER_FIELD_LABELS = {
 
 ACTION_LABELS = {
     "client.created": _l("Client created"),
+    "client.deleted": _l("Client deleted"),
     "client.updated": _l("Changed"),
     "client.status": _l("Status changed"),
     "client.payment_status": _l("Payment situation changed"),
@@ -85,17 +86,17 @@ def history_of(client: Client, field: str | None = None) -> dict:
     """The newest events of the client first, optionally of one field, and the fields to filter."""
     base = scoped(AuditEvent).where(AuditEvent.client_id == client.id)
     fields = sorted(
-        (name for name in db.session.scalars(
-            base.with_only_columns(AuditEvent.field).distinct()
-        ) if name),
+        (
+            name
+            for name in db.session.scalars(base.with_only_columns(AuditEvent.field).distinct())
+            if name
+        ),
         key=lambda name: field_label(name),
     )
     query = base.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     if field:
         query = query.where(AuditEvent.field == field)
-    events = db.session.scalars(
-        query.limit(HISTORY_LIMIT).options(selectinload(AuditEvent.actor))
-    )
+    events = db.session.scalars(query.limit(HISTORY_LIMIT).options(selectinload(AuditEvent.actor)))
     entries = [
         HistoryEntry(
             at=event.created_at,

@@ -48,8 +48,9 @@ def search_condition(q: str):
 
 def has_access_condition():
     """The SQL twin of Client.has_access: Active and Up to date."""
-    return and_(Client.status == ClientStatus.ACTIVE,
-                Client.payment_status == PaymentStatus.UP_TO_DATE)
+    return and_(
+        Client.status == ClientStatus.ACTIVE, Client.payment_status == PaymentStatus.UP_TO_DATE
+    )
 
 
 def encode_cursor(sort: str, client: Client) -> str:
@@ -120,9 +121,7 @@ def search_clients(
     order = (column.desc(), Client.id.desc()) if reverse else (column.asc(), Client.id.asc())
     rows = list(
         db.session.scalars(
-            query.order_by(*order)
-            .limit(per_page + 1)
-            .options(selectinload(Client.account_manager))
+            query.order_by(*order).limit(per_page + 1).options(selectinload(Client.account_manager))
         )
     )
     has_more = len(rows) > per_page

@@ -75,8 +75,14 @@ def update_fields(client: Client, changes: dict, expected_version: int | None) -
         if audit_value(old) == audit_value(new):
             continue
         field.set(client, new)
-        audit.record("client.updated", brand_id=client.brand_id, client_id=client.id,
-                     field=name, old=audit_value(old), new=audit_value(new))
+        audit.record(
+            "client.updated",
+            brand_id=client.brand_id,
+            client_id=client.id,
+            field=name,
+            old=audit_value(old),
+            new=audit_value(new),
+        )
         changed.append(name)
     if "country_code" in changed and client.address is not None:
         client.address.country_code = client.country_code
@@ -90,8 +96,9 @@ class ReasonRequired(RecordError):
     message = _l("Give a reason for cancelling or blocking the client.")
 
 
-def set_status(client: Client, status: ClientStatus, reason: str,
-               expected_version: int | None) -> bool:
+def set_status(
+    client: Client, status: ClientStatus, reason: str, expected_version: int | None
+) -> bool:
     """Active, Cancelled or Blocked; the last two need a reason, kept in the audit trail."""
     ensure_current(client, expected_version)
     reason = (reason or "").strip()
@@ -99,43 +106,63 @@ def set_status(client: Client, status: ClientStatus, reason: str,
         raise ReasonRequired()
     if client.status == status:
         return False
-    audit.record("client.status", brand_id=client.brand_id, client_id=client.id,
-                 field="status", old=client.status.value, new=status.value,
-                 note=reason[:500] or None)
+    audit.record(
+        "client.status",
+        brand_id=client.brand_id,
+        client_id=client.id,
+        field="status",
+        old=client.status.value,
+        new=status.value,
+        note=reason[:500] or None,
+    )
     client.status = status
     _touch(client)
     _commit()
     return True
 
 
-def set_payment_status(client: Client, payment_status: PaymentStatus,
-                       expected_version: int | None) -> bool:
+def set_payment_status(
+    client: Client, payment_status: PaymentStatus, expected_version: int | None
+) -> bool:
     ensure_current(client, expected_version)
     if client.payment_status == payment_status:
         return False
-    audit.record("client.payment_status", brand_id=client.brand_id, client_id=client.id,
-                 field="payment_status", old=client.payment_status.value,
-                 new=payment_status.value)
+    audit.record(
+        "client.payment_status",
+        brand_id=client.brand_id,
+        client_id=client.id,
+        field="payment_status",
+        old=client.payment_status.value,
+        new=payment_status.value,
+    )
     client.payment_status = payment_status
     _touch(client)
     _commit()
     return True
 
 
-def update_login(client: Client, login_email: str, password: str | None,
-                 expected_version: int | None) -> list[str]:
+def update_login(
+    client: Client, login_email: str, password: str | None, expected_version: int | None
+) -> list[str]:
     """The client's login is an email address; a new password is stored only as a hash."""
     ensure_current(client, expected_version)
     changed = []
     if login_email != client.login_email:
-        audit.record("client.updated", brand_id=client.brand_id, client_id=client.id,
-                     field="login_email", old=client.login_email or None, new=login_email)
+        audit.record(
+            "client.updated",
+            brand_id=client.brand_id,
+            client_id=client.id,
+            field="login_email",
+            old=client.login_email or None,
+            new=login_email,
+        )
         client.login_email = login_email
         changed.append("login_email")
     if password:
         # The audit trail says that the password changed, never what it is.
-        audit.record("client.password", brand_id=client.brand_id, client_id=client.id,
-                     field="login_password")
+        audit.record(
+            "client.password", brand_id=client.brand_id, client_id=client.id, field="login_password"
+        )
         client.login_password_hash = hash_password(password)
         changed.append("login_password")
     if changed:
@@ -151,15 +178,21 @@ def add_item(client: Client, collection, values: dict, expected_version: int | N
     ensure_current(client, expected_version)
     item = collection.model(**values)
     collection.items(client).append(item)
-    audit.record("item.added", brand_id=client.brand_id, client_id=client.id,
-                 field=collection.name, new=collection.describe(item))
+    audit.record(
+        "item.added",
+        brand_id=client.brand_id,
+        client_id=client.id,
+        field=collection.name,
+        new=collection.describe(item),
+    )
     _touch(client)
     _commit()
     return item
 
 
-def update_item(client: Client, collection, item, values: dict,
-                expected_version: int | None) -> None:
+def update_item(
+    client: Client, collection, item, values: dict, expected_version: int | None
+) -> None:
     ensure_current(client, expected_version)
     before = collection.describe(item)
     changed = {k: v for k, v in values.items() if getattr(item, k) != v}
@@ -167,17 +200,28 @@ def update_item(client: Client, collection, item, values: dict,
         return
     for key, value in changed.items():
         setattr(item, key, value)
-    audit.record("item.changed", brand_id=client.brand_id, client_id=client.id,
-                 field=collection.name, old=before, new=collection.describe(item),
-                 note=", ".join(sorted(changed)))
+    audit.record(
+        "item.changed",
+        brand_id=client.brand_id,
+        client_id=client.id,
+        field=collection.name,
+        old=before,
+        new=collection.describe(item),
+        note=", ".join(sorted(changed)),
+    )
     _touch(client)
     _commit()
 
 
 def remove_item(client: Client, collection, item, expected_version: int | None) -> None:
     ensure_current(client, expected_version)
-    audit.record("item.removed", brand_id=client.brand_id, client_id=client.id,
-                 field=collection.name, old=collection.describe(item))
+    audit.record(
+        "item.removed",
+        brand_id=client.brand_id,
+        client_id=client.id,
+        field=collection.name,
+        old=collection.describe(item),
+    )
     collection.items(client).remove(item)
     _touch(client)
     _commit()
@@ -197,9 +241,11 @@ def _move_asset(asset: Asset, *, from_client: int | None, to_client: int | None)
     the same free device cannot both get it."""
     moved = db.session.execute(
         update(Asset)
-        .where(Asset.id == asset.id, Asset.brand_id == asset.brand_id,
-               Asset.client_id.is_(None) if from_client is None
-               else Asset.client_id == from_client)
+        .where(
+            Asset.id == asset.id,
+            Asset.brand_id == asset.brand_id,
+            Asset.client_id.is_(None) if from_client is None else Asset.client_id == from_client,
+        )
         .values(client_id=to_client)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -215,8 +261,13 @@ def assign_asset(client: Client, asset: Asset, expected_version: int | None) -> 
     if asset.brand_id != client.brand_id:
         raise AssetUnavailable()
     _move_asset(asset, from_client=None, to_client=client.id)
-    audit.record("asset.assigned", brand_id=client.brand_id, client_id=client.id,
-                 field="assets", new=asset.serial)
+    audit.record(
+        "asset.assigned",
+        brand_id=client.brand_id,
+        client_id=client.id,
+        field="assets",
+        new=asset.serial,
+    )
     _touch(client)
     _commit()
 
@@ -224,8 +275,13 @@ def assign_asset(client: Client, asset: Asset, expected_version: int | None) -> 
 def unassign_asset(client: Client, asset: Asset, expected_version: int | None) -> None:
     ensure_current(client, expected_version)
     _move_asset(asset, from_client=client.id, to_client=None)
-    audit.record("asset.unassigned", brand_id=client.brand_id, client_id=client.id,
-                 field="assets", old=asset.serial)
+    audit.record(
+        "asset.unassigned",
+        brand_id=client.brand_id,
+        client_id=client.id,
+        field="assets",
+        old=asset.serial,
+    )
     _touch(client)
     _commit()
 
@@ -249,11 +305,8 @@ def delete_client(client: Client, expected_version: int | None) -> None:
     """Unassign its devices, delete its contacts, units and other rows; the audit trail stays."""
     ensure_current(client, expected_version)
     stored = [d.stored_name for d in client.documents]
-    db.session.execute(
-        update(Asset).where(Asset.client_id == client.id).values(client_id=None)
-    )
-    audit.record("client.deleted", brand_id=client.brand_id, client_id=client.id,
-                 old=client.name)
+    db.session.execute(update(Asset).where(Asset.client_id == client.id).values(client_id=None))
+    audit.record("client.deleted", brand_id=client.brand_id, client_id=client.id, old=client.name)
     db.session.delete(client)
     _commit()
     for name in stored:

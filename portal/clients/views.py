@@ -5,10 +5,10 @@ from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 
 from portal.clients import bp
+from portal.clients.collections import COLLECTIONS
 from portal.clients.fields import fields_of_tab
 from portal.clients.forms import ClientLoginForm, ClientSearchForm, PaymentForm, StatusForm
 from portal.clients.history import history_of
-from portal.clients.collections import COLLECTIONS
 from portal.clients.queries import free_assets, load_client_record, search_clients
 from portal.permissions import can, permission_required
 
@@ -48,8 +48,7 @@ def index():
         "per": params["per_page"] if params["per_page"] != 25 else None,
     }
     list_args = {key: value for key, value in list_args.items() if value}
-    return render_page("clients/index.html", "results", form=form, page=page,
-                       list_args=list_args)
+    return render_page("clients/index.html", "results", form=form, page=page, list_args=list_args)
 
 
 @bp.get("/clients/<int:client_id>")
@@ -68,13 +67,14 @@ def render_record(client, tab: str, status: int = 200, **context):
     """The record page at one tab (htmx: the tab alone), with the forms that tab needs."""
     if client is None:
         abort(404)
-    context.setdefault("status_form", StatusForm(data={"version": client.version,
-                                                      "status": client.status}))
+    context.setdefault(
+        "status_form", StatusForm(data={"version": client.version, "status": client.status})
+    )
     context.setdefault("payment_form", PaymentForm(data={"version": client.version}))
     # Password fields are never filled in, whatever was typed.
     login_form = context.setdefault(
-        "login_form", ClientLoginForm(data={"version": client.version,
-                                            "login_email": client.login_email})
+        "login_form",
+        ClientLoginForm(data={"version": client.version, "login_email": client.login_email}),
     )
     login_form.password.data = login_form.confirmation.data = ""
     if tab == "history":
@@ -83,6 +83,14 @@ def render_record(client, tab: str, status: int = 200, **context):
         context["history"] = history_of(client, request.args.get("field") or None)
     if tab == "equipment":
         context["free_assets"], context["free_count"] = free_assets()
-    return render_page("clients/record.html", "tab_panel", status, client=client, tab=tab,
-                       tabs=RECORD_TABS, fields_of_tab=fields_of_tab, collections=COLLECTIONS,
-                       **context)
+    return render_page(
+        "clients/record.html",
+        "tab_panel",
+        status,
+        client=client,
+        tab=tab,
+        tabs=RECORD_TABS,
+        fields_of_tab=fields_of_tab,
+        collections=COLLECTIONS,
+        **context,
+    )

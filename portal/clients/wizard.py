@@ -36,9 +36,14 @@ def _save_draft(draft: dict) -> None:
 
 def _draft_client(draft: dict) -> Client:
     """A client that is never added to the session: it carries the draft for forms and review."""
-    client = Client(brand_id=g.brand.id, country_code=g.brand.country_code,
-                    locale=g.brand.default_locale, kind=ClientKind.COMPANY,
-                    segment=Segment.OTHER, version=0)
+    client = Client(
+        brand_id=g.brand.id,
+        country_code=g.brand.country_code,
+        locale=g.brand.default_locale,
+        kind=ClientKind.COMPANY,
+        segment=Segment.OTHER,
+        version=0,
+    )
     for field in _fields():
         if field.name in draft["values"]:
             field.set(client, draft["values"][field.name])
@@ -79,8 +84,9 @@ def new_contacts():
     if form.validate_on_submit():
         if len(draft["contacts"]) >= MAX_CONTACTS:
             abort(400)
-        draft["contacts"].append({name: field.data for name, field in form._fields.items()
-                                  if name != "csrf_token"})
+        draft["contacts"].append(
+            {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+        )
         _save_draft(draft)
         return redirect(url_for("clients.new_contacts"))
     return render_template("clients/new.html", step="contacts", form=form, draft=draft), (
@@ -97,8 +103,11 @@ def new_review():
     client = _draft_client(draft)
     if EmptyForm().validate_on_submit():
         values = {k: v for k, v in draft["values"].items() if not k.startswith("address.")}
-        address = {k.removeprefix("address."): v for k, v in draft["values"].items()
-                   if k.startswith("address.")}
+        address = {
+            k.removeprefix("address."): v
+            for k, v in draft["values"].items()
+            if k.startswith("address.")
+        }
         address["country_code"] = values.get("country_code") or g.brand.country_code
         values["provider_user_id"] = secrets.token_hex(5).upper()
         values["login_email"] = values.get("email", "")
@@ -106,8 +115,9 @@ def new_review():
         session.pop(DRAFT_KEY, None)
         flash(_("Client created."), "success")
         return redirect(url_for("clients.record", client_id=created.id))
-    return render_template("clients/new.html", step="review", client=client, draft=draft,
-                           fields=_fields())
+    return render_template(
+        "clients/new.html", step="review", client=client, draft=draft, fields=_fields()
+    )
 
 
 def _plain(value):

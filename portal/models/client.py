@@ -95,7 +95,9 @@ class Client(db.Model):
     @property
     def has_access(self) -> bool:
         """The client may use the tracking platform only when Active and Up to date."""
-        return self.status == ClientStatus.ACTIVE and self.payment_status == PaymentStatus.UP_TO_DATE
+        return (
+            self.status == ClientStatus.ACTIVE and self.payment_status == PaymentStatus.UP_TO_DATE
+        )
 
     def refresh_derived(self) -> None:
         self.name_key = fold(self.name)
@@ -114,8 +116,13 @@ def client_search_text(
     *, name, email, login_email, document_number, phone, mobile, provider_user_id
 ) -> str:
     """What the client list searches: folded words, then the digits of numbers."""
-    words = [fold(name), fold(email), fold(login_email), fold(provider_user_id),
-             fold(document_number)]
+    words = [
+        fold(name),
+        fold(email),
+        fold(login_email),
+        fold(provider_user_id),
+        fold(document_number),
+    ]
     numbers = [digits(document_number), digits(phone), digits(mobile)]
     return " ".join(part for part in words + numbers if part)
 
@@ -151,9 +158,7 @@ class Contact(db.Model):
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = mapped_column(
-        ForeignKey("clients.id", ondelete="CASCADE"), index=True
-    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
@@ -167,9 +172,7 @@ class Document(db.Model):
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = mapped_column(
-        ForeignKey("clients.id", ondelete="CASCADE"), index=True
-    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
     number: Mapped[str] = mapped_column(String(60))
     issued_on: Mapped[date | None] = mapped_column(Date)
@@ -186,9 +189,7 @@ class BusinessUnit(db.Model):
     __tablename__ = "business_units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = mapped_column(
-        ForeignKey("clients.id", ondelete="CASCADE"), index=True
-    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     code: Mapped[str] = mapped_column(String(40), default="")
 
@@ -197,9 +198,7 @@ class Contract(db.Model):
     __tablename__ = "contracts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = mapped_column(
-        ForeignKey("clients.id", ondelete="CASCADE"), index=True
-    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     number: Mapped[str] = mapped_column(String(40))
     plan: Mapped[str] = mapped_column(String(80))
     starts_on: Mapped[date] = mapped_column(Date)
@@ -214,9 +213,7 @@ class PaymentMethod(db.Model):
     __tablename__ = "payment_methods"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = mapped_column(
-        ForeignKey("clients.id", ondelete="CASCADE"), index=True
-    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     kind: Mapped[CardKind] = mapped_column(enum_column(CardKind))
     holder: Mapped[str] = mapped_column(String(120))
     network: Mapped[str] = mapped_column(String(20))

@@ -47,6 +47,14 @@ class LabelledEnum(enum.StrEnum):
         raise NotImplementedError
 
     @classmethod
+    def coerce(cls, value):
+        """For a SelectField: the member, or the raw value for the field to call not a choice."""
+        try:
+            return cls(value)
+        except ValueError:
+            return value
+
+    @classmethod
     def choices(cls) -> list[SelectChoice]:
         return [SelectChoice(member.value, member.label) for member in cls]
 

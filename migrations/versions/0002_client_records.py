@@ -1,8 +1,8 @@
-"""business units, document files
+"""client records: business units, document files, audit notes
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 10:49:46.212130
+Create Date: 2026-11-23 10:59:55.045046
 
 """
 from alembic import op
@@ -31,6 +31,9 @@ def upgrade():
     with op.batch_alter_table('business_units', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_business_units_client_id'), ['client_id'], unique=False)
 
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('note', sa.Text(), nullable=True))
+
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.add_column(sa.Column('file_name', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('stored_name', sa.String(length=64), nullable=True))
@@ -49,6 +52,9 @@ def downgrade():
         batch_op.drop_column('content_type')
         batch_op.drop_column('stored_name')
         batch_op.drop_column('file_name')
+
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_column('note')
 
     with op.batch_alter_table('business_units', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_business_units_client_id'))
