@@ -162,6 +162,7 @@ def _plain_values(form: FlaskForm, client: Client) -> dict:
 class Collection:
     name: str  # URL segment, relation on Client and the audit trail's field
     label: Any
+    add_label: Any
     tab: str
     model: type
     form: type[FlaskForm]
@@ -178,11 +179,18 @@ COLLECTIONS: dict[str, Collection] = {
     c.name: c
     for c in (
         Collection(
-            "contacts", _l("Contacts"), "other", Contact, ContactForm, describe=lambda c: c.name
+            "contacts",
+            _l("Contacts"),
+            _l("Add a contact"),
+            "other",
+            Contact,
+            ContactForm,
+            describe=lambda c: c.name,
         ),
         Collection(
             "business_units",
             _l("Business units"),
+            _l("Add a business unit"),
             "other",
             BusinessUnit,
             BusinessUnitForm,
@@ -191,6 +199,7 @@ COLLECTIONS: dict[str, Collection] = {
         Collection(
             "documents",
             _l("Documents"),
+            _l("Add a document"),
             "documents",
             Document,
             DocumentForm,
@@ -200,6 +209,7 @@ COLLECTIONS: dict[str, Collection] = {
         Collection(
             "contracts",
             _l("Contracts"),
+            _l("Add a contract"),
             "other",
             Contract,
             ContractForm,
@@ -208,6 +218,7 @@ COLLECTIONS: dict[str, Collection] = {
         Collection(
             "payment_methods",
             _l("Payment methods"),
+            _l("Add a card"),
             "other",
             PaymentMethod,
             CardForm,

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from datetime import date
+
+from datetime import date
+
 from flask import abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
@@ -92,5 +96,6 @@ def render_record(client, tab: str, status: int = 200, **context):
         tabs=RECORD_TABS,
         fields_of_tab=fields_of_tab,
         collections=COLLECTIONS,
+        today=date.today(),
         **context,
     )

@@ -99,6 +99,11 @@ class Client(db.Model):
             self.status == ClientStatus.ACTIVE and self.payment_status == PaymentStatus.UP_TO_DATE
         )
 
+    def under_contract_until(self, today: date) -> date | None:
+        """The last end date of a contract still running on `today`; None when free."""
+        ends = [c.ends_on for c in self.contracts if c.ends_on and c.ends_on >= today]
+        return max(ends, default=None)
+
     def refresh_derived(self) -> None:
         self.name_key = fold(self.name)
         self.search_text = client_search_text(
