@@ -69,6 +69,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal import tenancy
+    from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
     from portal.clients import bp as clients_bp
     from portal.main import bp as main_bp
@@ -79,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(clients_bp)
+    app.register_blueprint(admin_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

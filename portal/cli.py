@@ -92,6 +92,8 @@ def update() -> None:
         str(ROOT / "babel.cfg"),
         "-k",
         "_l",
+        "-k",
+        "lazy_ngettext:1,2",
         "--no-location",
         "--sort-output",
         "-o",

@@ -64,6 +64,8 @@ def load_settings(instance_path: Path) -> dict:
         ),
         "LANGUAGES": LANGUAGES,
         "DOCUMENT_STORAGE": os.environ.get("DOCUMENT_STORAGE", str(instance_path / "documents")),
+        "LOGO_STORAGE": os.environ.get("LOGO_STORAGE", str(instance_path / "logos")),
+        "MAX_LOGO_BYTES": 512 * 1024,
         "MAX_DOCUMENT_BYTES": int(os.environ.get("MAX_DOCUMENT_MB", "5")) * 1024 * 1024,
         # Anything bigger is refused before it is read (413), documents included.
         "MAX_CONTENT_LENGTH": (int(os.environ.get("MAX_DOCUMENT_MB", "5")) + 1) * 1024 * 1024,

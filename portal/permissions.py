@@ -17,6 +17,7 @@ from portal.extensions import login_manager
 from portal.models import Role
 
 PUBLIC = "public"
+SIGNED_IN = "signed-in"  # any signed-in member of the brand, whatever their group
 # Endpoints Flask itself provides, declared public here since they have no view of ours.
 PUBLIC_ENDPOINTS = frozenset({"static"})
 
@@ -26,6 +27,7 @@ class Permission:
     name: str
     label: str
     description: str
+    platform_only: bool = False  # held by platform admins alone; no group can grant it
 
 
 CATALOGUE: tuple[Permission, ...] = (
@@ -60,14 +62,28 @@ CATALOGUE: tuple[Permission, ...] = (
         _l("Manage staff users"),
         _l("Create, change and deactivate staff users of the brand."),
     ),
+    Permission(
+        "admin.groups",
+        _l("Manage permission groups"),
+        _l("Create and change the permission groups of staff and of clients."),
+    ),
+    Permission(
+        "brands.manage",
+        _l("Manage brands"),
+        _l("Create brands and sub-brands, and change their settings."),
+        platform_only=True,
+    ),
 )
 NAMES = frozenset(p.name for p in CATALOGUE)
+# What a custom group may tick.
+GRANTABLE = tuple(p for p in CATALOGUE if not p.platform_only)
 
-_EVERYTHING_BUT_MIGRATION = NAMES - {
+_EVERYTHING_BUT_MIGRATION = frozenset(p.name for p in GRANTABLE) - {
     "migrations.create",
     "migrations.override",
     "migrations.rollback",
 }
+# The built-in groups of every brand. docs/permissions.md shows this table; a test compares.
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.BRAND_ADMIN: frozenset(_EVERYTHING_BUT_MIGRATION),
     Role.RESELLER: frozenset(
@@ -91,7 +107,14 @@ def granted_permissions() -> frozenset[str]:
     if current_user.is_platform_admin:
         return NAMES
     membership = g.get("membership")
-    return ROLE_PERMISSIONS[membership.role] if membership else frozenset()
+    return group_permissions(membership.group) if membership else frozenset()
+
+
+def group_permissions(group) -> frozenset[str]:
+    """A built-in group's permissions come from the code; a custom group's from its ticks."""
+    if group.builtin is not None:
+        return ROLE_PERMISSIONS[group.builtin]
+    return frozenset(group.permissions or ()) & {p.name for p in GRANTABLE}
 
 
 def can(name: str) -> bool:
@@ -116,6 +139,19 @@ def permission_required(name: str):
         return wrapped
 
     return decorator
+
+
+def signed_in(view):
+    """Declares a view for every signed-in member (their own account, not the brand's data)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    wrapped.permission = SIGNED_IN
+    return wrapped
 
 
 def public(view):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import abort, g, request
 from flask_login import current_user
 from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import Brand, Membership
@@ -51,8 +52,15 @@ def check_membership() -> None:
 
 
 def membership_of(user, brand: Brand) -> Membership | None:
+    """The user's active membership of the brand."""
     return db.session.scalar(
-        select(Membership).where(Membership.user_id == user.id, Membership.brand_id == brand.id)
+        select(Membership)
+        .where(
+            Membership.user_id == user.id,
+            Membership.brand_id == brand.id,
+            Membership.active.is_(True),
+        )
+        .options(joinedload(Membership.group))
     )
 
 
@@ -61,7 +69,7 @@ def brands_of(user) -> list[Brand]:
     query = select(Brand).where(Brand.active.is_(True)).order_by(Brand.name)
     if not user.is_platform_admin:
         query = query.join(Membership, Membership.brand_id == Brand.id).where(
-            Membership.user_id == user.id
+            Membership.user_id == user.id, Membership.active.is_(True)
         )
     return list(db.session.scalars(query))
 

@@ -16,6 +16,7 @@ from babel.messages.frontend import CommandLineInterface
 from sqlalchemy import text
 
 from portal import create_app
+from portal.admin.rules import ensure_builtin_groups
 from portal.extensions import db
 from portal.models import (
     Address,
@@ -53,6 +54,8 @@ def app_config(tmp_path):
         "RATELIMIT_STORAGE_URI": "memory://",
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
+        "DOCUMENT_STORAGE": str(tmp_path / "documents"),
+        "LOGO_STORAGE": str(tmp_path / "logos"),
     }
 
 
@@ -96,6 +99,8 @@ def make_brand(slug: str, **overrides) -> Brand:
     }
     brand = Brand(slug=slug, **(values | overrides))
     db.session.add(brand)
+    db.session.flush()
+    ensure_builtin_groups(brand)
     db.session.commit()
     return brand
 
@@ -107,7 +112,8 @@ def make_user(
     user = User(email=email, **(values | overrides))
     db.session.add(user)
     if brand is not None:
-        db.session.add(Membership(user=user, brand_id=brand.id, role=role))
+        group = ensure_builtin_groups(brand)[role]
+        db.session.add(Membership(user=user, brand_id=brand.id, group_id=group.id))
     db.session.commit()
     return user
 
@@ -199,8 +205,12 @@ def detach(*objects) -> None:
 # --- signing in through the real form ----------------------------------------------------
 
 
-def login(client, brand_slug: str, email: str, password: str = PASSWORD, **extra):
-    return client.post(f"/{brand_slug}/login", data={"email": email, "password": password, **extra})
+def login(client, brand_slug: str, email: str, password: str = PASSWORD, headers=None, **extra):
+    return client.post(
+        f"/{brand_slug}/login",
+        data={"email": email, "password": password, **extra},
+        headers=headers or {},
+    )
 
 
 def csrf_token_from(html: str) -> str:

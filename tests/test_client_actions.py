@@ -254,7 +254,7 @@ def test_business_units_and_contracts(app, admin, acme):
         headers=HX,
     )
     assert bad.status_code == 422
-    assert "The end must come after the start." in bad.text
+    assert "The end date cannot be before the start date." in bad.text
     good = admin.post(
         f"/acme/clients/{cid}/contracts",
         data={

@@ -10,8 +10,8 @@ from flask_babel import Babel
 from flask_wtf import FlaskForm
 from wtforms import Form, StringField
 
-from portal.clients import validators
-from portal.clients.validators import (
+from portal import validators
+from portal.validators import (
     Normalized,
     ValidationError,
     check_card_expiry,

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.config import LANGUAGES
 
@@ -19,3 +19,22 @@ class LanguageForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """Carries the CSRF token for button-only posts (sign out)."""
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"})
+    confirmation = PasswordField(
+        _l("Confirm the new password"), render_kw={"autocomplete": "new-password"}
+    )
+
+    def validate_confirmation(self, field):
+        from portal.validators import check_new_password
+
+        try:
+            check_new_password(self.password.data or "", field.data or "")
+        except ValueError as error:
+            raise ValidationError(str(error)) from None

@@ -33,7 +33,11 @@ def authenticate(email: str, password: str, brand: Brand) -> User | None:
     if user.is_platform_admin:
         return user
     member = db.session.scalar(
-        select(Membership.id).where(Membership.user_id == user.id, Membership.brand_id == brand.id)
+        select(Membership.id).where(
+            Membership.user_id == user.id,
+            Membership.brand_id == brand.id,
+            Membership.active.is_(True),
+        )
     )
     return user if member else None
 
@@ -83,7 +87,8 @@ def end_session(user: User, brand: Brand | None) -> None:
     db.session.commit()
 
 
-def _revoke_all_sessions(user: User) -> None:
+def end_all_sessions(user: User) -> None:
+    """Every signed-in browser of the user is signed out at its next request."""
     db.session.execute(
         update(StaffSession)
         .where(StaffSession.user_id == user.id, StaffSession.revoked_at.is_(None))
@@ -94,7 +99,8 @@ def _revoke_all_sessions(user: User) -> None:
 def change_password(user: User, new_password: str) -> None:
     """A new password ends every session of the user, this one included."""
     user.password_hash = hash_password(new_password)
-    _revoke_all_sessions(user)
+    user.must_change_password = False
+    end_all_sessions(user)
     audit.record("user.password_changed", actor_id=user.id)
     db.session.commit()
 
@@ -103,7 +109,7 @@ def deactivate_user(user: User) -> None:
     """A deactivated user is signed out everywhere at once."""
     old = user.active
     user.active = False
-    _revoke_all_sessions(user)
+    end_all_sessions(user)
     audit.record("user.deactivated", field="active", old=old, new=False)
     db.session.commit()
 

@@ -2,15 +2,28 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from portal.auth import bp, rules
-from portal.auth.forms import EmptyForm, LanguageForm, LoginForm
+from portal.admin.logos import logo_dir
+from portal.auth.forms import ChangePasswordForm, EmptyForm, LanguageForm, LoginForm
 from portal.extensions import limiter
-from portal.permissions import public
+from portal.passwords import verify_password
+from portal.permissions import public, signed_in
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -92,3 +105,43 @@ def set_language():
         session["locale"] = form.locale.data
     target = form.next.data if is_safe_next(form.next.data) else url_for("auth.login")
     return redirect(target)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def change_password():
+    """Choose a new password; required after a reset, before anything else."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors = [_("The current password is not right.")]
+        else:
+            rules.change_password(current_user, form.password.data)
+            # Every session ended with the change, this one too: sign in again.
+            logout_user()
+            session.clear()
+            flash(_("Password changed. Sign in with your new password."), "success")
+            return redirect(url_for("auth.login"))
+    form.current_password.data = form.password.data = form.confirmation.data = ""
+    return render_template("auth/password.html", form=form), (422 if form.errors else 200)
+
+
+@bp.before_app_request
+def require_new_password():
+    """After a reset, a user goes nowhere but the password page (or out)."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and g.get("brand") is not None
+        and request.endpoint not in ("auth.change_password", "auth.logout", "static")
+    ):
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+@bp.get("/logo.png")
+@public  # the sign-in page shows it
+def logo():
+    if not g.brand.logo_name:
+        abort(404)
+    return send_file(logo_dir() / g.brand.logo_name, mimetype="image/png", max_age=3600)

@@ -26,7 +26,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.validators import ValidationError as WTFValidationError
 
 from portal.clients import files
-from portal.clients.validators import (
+from portal.validators import (
     Normalized,
     ValidationError,
     check_card_expiry,
@@ -105,7 +105,7 @@ class ContractForm(FlaskForm):
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
-            raise WTFValidationError(_l("The end must come after the start."))
+            raise WTFValidationError(_l("The end date cannot be before the start date."))
 
 
 class CardForm(FlaskForm):

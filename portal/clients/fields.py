@@ -16,7 +16,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
-from portal.clients.validators import (
+from portal.validators import (
     Normalized,
     check_text,
     normalize_document,
@@ -25,7 +25,7 @@ from portal.clients.validators import (
     normalize_postal_code,
 )
 from portal.extensions import db
-from portal.models import Address, Client, ClientKind, Membership, Segment, User
+from portal.models import Address, Client, ClientGroup, ClientKind, Membership, Segment, User
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class EditableField:
     build: Callable[[Client], Any]  # -> an unbound WTForms field
     kind: str = "text"  # how the display macro shows it: text, email, phone, mobile, choice
     permission: str = "clients.edit"
+    saved_message: Any = _l("Saved")
 
     @property
     def form_name(self) -> str:
@@ -129,7 +130,15 @@ def _account_manager_choices(client):
         .where(Membership.brand_id == client.brand_id, User.active.is_(True))
         .order_by(User.name)
     )
-    return [SelectChoice("", _l("Nobody")), *(SelectChoice(str(u.id), u.name) for u in users)]
+    return [SelectChoice("", _l("No account manager")), *(SelectChoice(str(u.id), u.name) for u in users)]
+
+
+def _client_group_choices(client):
+    """The client permission groups of the client's brand."""
+    groups = db.session.scalars(
+        select(ClientGroup).where(ClientGroup.brand_id == client.brand_id).order_by(ClientGroup.name)
+    )
+    return [SelectChoice("", _l("No group")), *(SelectChoice(str(g.id), g.name) for g in groups)]
 
 
 def _optional_int(value):
@@ -180,6 +189,14 @@ FIELDS: dict[str, EditableField] = {
             "personal",
             _choice(_l("Account manager"), _account_manager_choices, coerce=_optional_int),
             kind="choice",
+        ),
+        EditableField(
+            "client_group_id",
+            _l("Client permission group"),
+            "personal",
+            _choice(_l("Client permission group"), _client_group_choices, coerce=_optional_int),
+            kind="choice",
+            saved_message=_l("Permissions linked."),
         ),
         EditableField(
             "locale",

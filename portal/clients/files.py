@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
-from portal.clients.validators import ValidationError
+from portal.validators import ValidationError
 
 # What the first bytes of each accepted type are; the browser's Content-Type is not trusted.
 SIGNATURES = {

@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length
 from wtforms.validators import ValidationError as WTFValidationError
 from wtforms.widgets import HiddenInput
 
-from portal.clients.validators import Normalized, check_new_password, normalize_email
+from portal.validators import Normalized, check_new_password, normalize_email
 from portal.models import ClientStatus, PaymentStatus
 
 SORTS = {

@@ -3,6 +3,7 @@
 from portal.models.asset import Asset
 from portal.models.audit import AuditEvent
 from portal.models.brand import Brand
+from portal.models.groups import ClientGroup, ClientGroupMapping, PermissionGroup
 from portal.models.client import (
     Address,
     BusinessUnit,
@@ -30,6 +31,9 @@ __all__ = [
     "Address",
     "Asset",
     "BusinessUnit",
+    "ClientGroup",
+    "ClientGroupMapping",
+    "PermissionGroup",
     "AssetStatus",
     "AuditEvent",
     "Brand",

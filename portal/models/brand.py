@@ -23,6 +23,7 @@ class Brand(db.Model):
     tracking_url_template: Mapped[str] = mapped_column(String(255), default="")
     theme_color: Mapped[str] = mapped_column(String(7), default="#1d4ed8")
     active: Mapped[bool] = mapped_column(default=True)
+    logo_name: Mapped[str | None] = mapped_column(String(64))  # a PNG in instance/logos/
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[Brand | None] = relationship(remote_side=[id], back_populates="children")

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.brand import Brand
+from portal.models.groups import ClientGroup
 from portal.models.types import (
     CardKind,
     ClientKind,
@@ -46,6 +47,7 @@ class Client(db.Model):
     mobile: Mapped[str] = mapped_column(String(20), default="")  # digits only, with country code
     account_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     segment: Mapped[Segment] = mapped_column(enum_column(Segment), default=Segment.OTHER)
+    client_group_id: Mapped[int | None] = mapped_column(ForeignKey("client_groups.id"), index=True)
     status: Mapped[ClientStatus] = mapped_column(
         enum_column(ClientStatus), default=ClientStatus.ACTIVE
     )
@@ -69,6 +71,7 @@ class Client(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     brand: Mapped[Brand] = relationship()
+    client_group: Mapped[ClientGroup | None] = relationship()
     account_manager: Mapped[User | None] = relationship()
     address: Mapped[Address | None] = relationship(
         back_populates="client", cascade="all, delete-orphan"

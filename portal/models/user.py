@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.brand import Brand
-from portal.models.types import Role, UTCDateTime, enum_column, utcnow
+from portal.models.groups import PermissionGroup
+from portal.models.types import UTCDateTime, utcnow
 
 
 class User(UserMixin, db.Model):
@@ -23,6 +24,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(default=True)
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
+    # Set by a password reset: the user must choose a new password before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -63,7 +66,7 @@ class StaffSession(db.Model):
 
 
 class Membership(db.Model):
-    """A staff user's place in one brand, with the role that grants permissions there."""
+    """A staff user's place in one brand, with the permission group that applies there."""
 
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("user_id", "brand_id"),)
@@ -71,7 +74,10 @@ class Membership(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
-    role: Mapped[Role] = mapped_column(enum_column(Role))
+    group_id: Mapped[int] = mapped_column(ForeignKey("permission_groups.id"), index=True)
+    # A brand admin deactivates a user in their brand only; the account stays for other brands.
+    active: Mapped[bool] = mapped_column(default=True)
 
     user: Mapped[User] = relationship(back_populates="memberships")
     brand: Mapped[Brand] = relationship()
+    group: Mapped[PermissionGroup] = relationship()

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import re
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import InputRequired, Length, Regexp
+from wtforms.validators import ValidationError as WTFValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.admin.features import FEATURES
+from portal.validators import Normalized, check_new_password, check_text, normalize_email
+from portal.config import LANGUAGES
+from portal.permissions import GRANTABLE
+from portal.tracking import TemplateError, check_template
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _name_field(label=_l("Name"), max_length=80):
+    return StringField(
+        label,
+        validators=[Normalized(check_text, required=True, max_length=max_length)],
+        render_kw={"maxlength": max_length},
+    )
+
+
+def _language_choices():
+    from portal import LANGUAGE_NAMES
+
+    return [SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+
+
+def country_choices():
+    """Every country, named in the reader's language."""
+    territories = get_locale().territories
+    codes = sorted(
+        (code for code in territories if len(code) == 2 and code.isalpha()),
+        key=lambda code: territories[code],
+    )
+    return [SelectChoice(code, territories[code]) for code in codes]
+
+
+class GroupForm(FlaskForm):
+    name = _name_field()
+    permissions = CheckboxesField(_l("Permissions"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permissions.choices = [SelectChoice(p.name, p.label) for p in GRANTABLE]
+
+
+class ClientGroupForm(FlaskForm):
+    name = _name_field()
+    features = CheckboxesField(_l("Features of the tracking platform"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.features.choices = [SelectChoice(key, label) for key, label in FEATURES.items()]
+
+
+class _TemporaryPassword:
+    temporary_password = PasswordField(
+        _l("Temporary password"), render_kw={"autocomplete": "new-password"}
+    )
+    confirmation = PasswordField(
+        _l("Confirm the temporary password"), render_kw={"autocomplete": "new-password"}
+    )
+
+    def validate_confirmation(self, field):
+        try:
+            check_new_password(self.temporary_password.data or "", field.data or "")
+        except ValueError as error:
+            raise WTFValidationError(str(error)) from None
+
+
+class StaffUserForm(_TemporaryPassword, FlaskForm):
+    email = StringField(
+        _l("Email"), validators=[Normalized(normalize_email)], render_kw={"maxlength": 254}
+    )
+    name = _name_field(max_length=120)
+    locale = SelectField(_l("Language"), choices=[])
+    group_id = SelectField(_l("Permission group"), choices=[], coerce=int)
+
+    def __init__(self, groups, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locale.choices = _language_choices()
+        self.group_id.choices = [SelectChoice(g.id, g.name) for g in groups]
+
+
+class MemberGroupForm(FlaskForm):
+    group_id = SelectField(_l("Permission group"), choices=[], coerce=int)
+
+    def __init__(self, groups, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group_id.choices = [SelectChoice(g.id, g.name) for g in groups]
+
+
+class ResetPasswordForm(_TemporaryPassword, FlaskForm):
+    pass
+
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class BrandForm(FlaskForm):
+    name = _name_field(max_length=120)
+    slug = StringField(
+        _l("Address"),
+        validators=[
+            InputRequired(),
+            Length(min=2, max=63),
+            Regexp(
+                SLUG,
+                message=_l(
+                    "Use lower-case letters, digits and dashes, not at the start or the end."
+                ),
+            ),
+        ],
+        filters=[lambda value: (value or "").strip().lower()],
+        render_kw={"maxlength": 63},
+    )
+    parent_id = SelectField(_l("Parent brand"), choices=[], coerce=lambda v: int(v) if v else None)
+    default_locale = SelectField(_l("Default language"), choices=[])
+    country_code = SelectField(_l("Country"), choices=[])
+    tracking_url_template = StringField(
+        _l("Tracking address template"),
+        render_kw={"maxlength": 255, "placeholder": "https://tracking.{country}.example.com"},
+    )
+    theme_color = StringField(
+        _l("Theme colour"),
+        validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Choose a colour."))],
+        render_kw={"type": "color"},
+    )
+    logo = FileField(_l("Logo (PNG)"))
+    active = BooleanField(_l("Active: its staff can sign in"))
+
+    def __init__(self, parents, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent_id.choices = [SelectChoice("", _l("None: a main brand"))] + [
+            SelectChoice(str(b.id), b.name) for b in parents
+        ]
+        self.default_locale.choices = _language_choices()
+        self.country_code.choices = country_choices()
+
+    def validate_tracking_url_template(self, field):
+        try:
+            field.data = check_template(field.data)
+        except TemplateError as error:
+            raise WTFValidationError(str(error)) from None

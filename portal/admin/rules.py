@@ -1,0 +1,326 @@
+"""Administration rules: permission groups, staff users, client groups, brands. No HTTP here."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.auth.rules import end_all_sessions, normalize_email
+from portal.extensions import db
+from portal.models import (
+    Brand,
+    Client,
+    ClientGroup,
+    ClientGroupMapping,
+    Membership,
+    PermissionGroup,
+    Role,
+    User,
+)
+from portal.passwords import hash_password
+from portal.permissions import GRANTABLE
+
+BUILTIN_NAMES = {
+    Role.BRAND_ADMIN: "Brand admin",
+    Role.RESELLER: "Reseller",
+    Role.SUPPORT: "Support (read-only)",
+}
+
+
+class AdminError(Exception):
+    """A change the rules refuse; `message` says why, in the reader's language."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+# --- permission groups --------------------------------------------------------------------
+
+
+def ensure_builtin_groups(brand: Brand) -> dict[Role, PermissionGroup]:
+    """The built-in groups of a brand, created when missing (every brand has all three)."""
+    existing = {
+        group.builtin: group
+        for group in db.session.scalars(
+            select(PermissionGroup).where(
+                PermissionGroup.brand_id == brand.id, PermissionGroup.builtin.is_not(None)
+            )
+        )
+    }
+    for role, name in BUILTIN_NAMES.items():
+        if role not in existing:
+            existing[role] = PermissionGroup(brand_id=brand.id, name=name, builtin=role)
+            db.session.add(existing[role])
+    db.session.flush()
+    return existing
+
+
+def _clean_permissions(names) -> list[str]:
+    allowed = {p.name for p in GRANTABLE}
+    return sorted(set(names or ()) & allowed)
+
+
+def _name_taken(model, brand_id: int, name: str, exclude_id: int | None = None) -> bool:
+    query = select(model.id).where(
+        model.brand_id == brand_id, func.lower(model.name) == name.lower()
+    )
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def save_group(brand: Brand, group: PermissionGroup | None, name: str, permissions) -> PermissionGroup:
+    """Create a custom group, or rename and re-tick one. Built-in groups are fixed."""
+    if group is not None and group.builtin is not None:
+        raise AdminError(_l("Built-in groups cannot be changed."))
+    if _name_taken(PermissionGroup, brand.id, name, group.id if group else None):
+        raise AdminError(_l("A group with this name already exists."))
+    ticked = _clean_permissions(permissions)
+    if group is None:
+        group = PermissionGroup(brand_id=brand.id, name=name, permissions=ticked)
+        db.session.add(group)
+        db.session.flush()
+        audit.record("group.created", brand_id=brand.id, field="permission_group", new=name,
+                     note=", ".join(ticked))
+    else:
+        audit.record("group.changed", brand_id=brand.id, field="permission_group",
+                     old=f"{group.name}: {', '.join(group.permissions or [])}",
+                     new=f"{name}: {', '.join(ticked)}")
+        group.name, group.permissions = name, ticked
+    db.session.commit()
+    return group
+
+
+def delete_group(group: PermissionGroup) -> None:
+    if group.builtin is not None:
+        raise AdminError(_l("Built-in groups cannot be deleted."))
+    members = db.session.scalar(
+        select(func.count(Membership.id)).where(Membership.group_id == group.id)
+    )
+    if members:
+        raise AdminError(
+            lazy_ngettext(
+                "This group is still given to %(num)s staff user: move them to another group "
+                "first.",
+                "This group is still given to %(num)s staff users: move them to another group "
+                "first.",
+                members,
+            )
+        )
+    audit.record("group.deleted", brand_id=group.brand_id, field="permission_group",
+                 old=group.name)
+    db.session.delete(group)
+    db.session.commit()
+
+
+# --- staff users --------------------------------------------------------------------------
+
+
+def add_staff_user(brand: Brand, *, email: str, name: str, locale: str,
+                   group: PermissionGroup, temporary_password: str) -> tuple[User, bool]:
+    """A new user in the brand, or an existing account given a membership here.
+
+    Returns (user, created). A new account must choose its own password at first sign-in.
+    """
+    email = normalize_email(email)
+    user = db.session.scalar(select(User).where(User.email == email))
+    created = user is None
+    if created:
+        user = User(email=email, name=name, locale=locale,
+                    password_hash=hash_password(temporary_password), must_change_password=True)
+        db.session.add(user)
+        db.session.flush()
+    membership = db.session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.brand_id == brand.id)
+    )
+    if membership is not None and membership.active:
+        raise AdminError(_l("This person is already a member of this brand."))
+    if membership is None:
+        membership = Membership(user_id=user.id, brand_id=brand.id, group_id=group.id)
+        db.session.add(membership)
+    membership.active, membership.group_id = True, group.id
+    audit.record("member.added", brand_id=brand.id, field="membership", new=email,
+                 note=group.name)
+    db.session.commit()
+    return user, created
+
+
+def change_member_group(membership: Membership, group: PermissionGroup) -> None:
+    if group.brand_id != membership.brand_id:
+        raise AdminError(_l("Choose a group of this brand."))
+    if membership.group_id == group.id:
+        return
+    audit.record("member.group", brand_id=membership.brand_id, field="membership",
+                 old=membership.group.name, new=group.name, note=membership.user.email)
+    membership.group_id = group.id
+    db.session.commit()
+
+
+def deactivate_member(membership: Membership, *, actor: User) -> None:
+    """The user leaves the brand at once: every session of theirs ends now."""
+    if membership.user_id == actor.id:
+        raise AdminError(_l("You cannot deactivate yourself."))
+    membership.active = False
+    end_all_sessions(membership.user)
+    audit.record("member.deactivated", brand_id=membership.brand_id, field="membership",
+                 old=membership.user.email)
+    db.session.commit()
+
+
+def reactivate_member(membership: Membership) -> None:
+    membership.active = True
+    audit.record("member.reactivated", brand_id=membership.brand_id, field="membership",
+                 new=membership.user.email)
+    db.session.commit()
+
+
+def reset_password(membership: Membership, temporary_password: str) -> None:
+    """A temporary password; the user must choose a new one at the next sign-in."""
+    user = membership.user
+    user.password_hash = hash_password(temporary_password)
+    user.must_change_password = True
+    end_all_sessions(user)
+    audit.record("member.password_reset", brand_id=membership.brand_id, field="membership",
+                 new=user.email)
+    db.session.commit()
+
+
+# --- client permission groups -------------------------------------------------------------
+
+
+def save_client_group(brand: Brand, group: ClientGroup | None, name: str,
+                      features) -> ClientGroup:
+    from portal.admin.features import FEATURES
+
+    if _name_taken(ClientGroup, brand.id, name, group.id if group else None):
+        raise AdminError(_l("A group with this name already exists."))
+    ticked = sorted(set(features or ()) & set(FEATURES))
+    if group is None:
+        group = ClientGroup(brand_id=brand.id, name=name, features=ticked)
+        db.session.add(group)
+        db.session.flush()
+        audit.record("client_group.created", brand_id=brand.id, field="client_group",
+                     new=name, note=", ".join(ticked))
+    else:
+        audit.record("client_group.changed", brand_id=brand.id, field="client_group",
+                     old=f"{group.name}: {', '.join(group.features or [])}",
+                     new=f"{name}: {', '.join(ticked)}")
+        group.name, group.features = name, ticked
+    db.session.commit()
+    return group
+
+
+def delete_client_group(group: ClientGroup) -> None:
+    clients = db.session.scalar(
+        select(func.count(Client.id)).where(Client.client_group_id == group.id)
+    )
+    if clients:
+        raise AdminError(
+            lazy_ngettext(
+                "%(num)s client is still in this group: give it another group first.",
+                "%(num)s clients are still in this group: give them another group first.",
+                clients,
+            )
+        )
+    audit.record("client_group.deleted", brand_id=group.brand_id, field="client_group",
+                 old=group.name)
+    db.session.execute(
+        ClientGroupMapping.__table__.delete().where(
+            ClientGroupMapping.target_group_id == group.id
+        )
+    )
+    db.session.delete(group)
+    db.session.commit()
+
+
+def map_client_group(group: ClientGroup, target_brand: Brand,
+                     target_group: ClientGroup | None) -> None:
+    """Which group of `target_brand` this group's clients get when they migrate there."""
+    if target_group is not None and target_group.brand_id != target_brand.id:
+        raise AdminError(_l("Choose a group of that brand."))
+    mapping = db.session.scalar(
+        select(ClientGroupMapping).where(
+            ClientGroupMapping.source_group_id == group.id,
+            ClientGroupMapping.target_brand_id == target_brand.id,
+        )
+    )
+    old = mapping.target_group.name if mapping else None
+    if target_group is None:
+        if mapping is not None:
+            db.session.delete(mapping)
+    elif mapping is None:
+        db.session.add(ClientGroupMapping(source_group_id=group.id,
+                                          target_brand_id=target_brand.id,
+                                          target_group_id=target_group.id))
+    else:
+        mapping.target_group_id = target_group.id
+    audit.record("client_group.mapped", brand_id=group.brand_id, field="client_group",
+                 old=old, new=target_group.name if target_group else None,
+                 note=f"{group.name} -> {target_brand.slug}")
+    db.session.commit()
+
+
+# --- brands -------------------------------------------------------------------------------
+
+RESERVED_SLUGS = frozenset({"static", "health", "admin", "api", "login", "logout"})
+
+
+def brand_has_clients(brand: Brand) -> bool:
+    return db.session.scalar(select(Client.id).where(Client.brand_id == brand.id).limit(1)) \
+        is not None
+
+
+def save_brand(brand: Brand | None, values: dict) -> Brand:
+    """Create a brand (with its built-in groups) or change one. The slug is fixed once clients
+    exist: it is in every address the brand's staff and clients have saved."""
+    slug = values["slug"]
+    if slug in RESERVED_SLUGS:
+        raise AdminError(_l("This address is reserved: choose another."))
+    clash = db.session.scalar(select(Brand.id).where(Brand.slug == slug))
+    if clash is not None and (brand is None or clash != brand.id):
+        raise AdminError(_l("Another brand already uses this address."))
+    if brand is not None and slug != brand.slug and brand_has_clients(brand):
+        raise AdminError(_l("The address cannot change once the brand has clients."))
+    parent_id = values.get("parent_id")
+    if brand is not None and parent_id is not None and _descends_from(parent_id, brand.id):
+        raise AdminError(_l("A brand cannot be a sub-brand of itself or of its sub-brands."))
+    if brand is None:
+        brand = Brand(**values)
+        db.session.add(brand)
+        db.session.flush()
+        ensure_builtin_groups(brand)
+        audit.record("brand.created", brand_id=brand.id, field="brand", new=slug)
+    else:
+        for key, value in values.items():
+            old = getattr(brand, key)
+            if old != value:
+                audit.record("brand.changed", brand_id=brand.id, field=f"brand.{key}",
+                             old=old, new=value)
+                setattr(brand, key, value)
+    db.session.commit()
+    return brand
+
+
+def _descends_from(candidate_id: int, ancestor_id: int) -> bool:
+    """True when `candidate_id` is `ancestor_id` or one of its sub-brands (at any depth)."""
+    seen = set()
+    current = candidate_id
+    while current is not None and current not in seen:
+        if current == ancestor_id:
+            return True
+        seen.add(current)
+        current = db.session.scalar(select(Brand.parent_id).where(Brand.id == current))
+    return False
+
+
+def set_brand_logo(brand: Brand, stored_name: str | None) -> str | None:
+    """Point the brand at a new logo; returns the old file's name for the caller to remove."""
+    old = brand.logo_name
+    brand.logo_name = stored_name
+    audit.record("brand.changed", brand_id=brand.id, field="brand.logo", old=old,
+                 new=stored_name)
+    db.session.commit()
+    return old

@@ -1,0 +1,349 @@
+"""Administration of a brand: permission groups, staff users, client groups; and brands."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from portal.admin import bp, logos, rules
+from portal.admin.features import FEATURES
+from portal.admin.forms import (
+    BrandForm,
+    ClientGroupForm,
+    GroupForm,
+    MemberGroupForm,
+    ResetPasswordForm,
+    StaffUserForm,
+)
+from portal.auth.forms import EmptyForm
+from portal.validators import ValidationError
+from portal.extensions import db
+from portal.models import (
+    Brand,
+    Client,
+    ClientGroup,
+    ClientGroupMapping,
+    Membership,
+    PermissionGroup,
+)
+from portal.permissions import GRANTABLE, group_permissions, permission_required
+from portal.tenancy import get_or_404, scoped
+from portal.tracking import TemplateError, check_template, tracking_url
+
+
+def _refused(error: rules.AdminError) -> None:
+    flash(str(error.message), "error")
+
+
+# --- permission groups --------------------------------------------------------------------
+
+
+def _groups() -> list[PermissionGroup]:
+    return list(db.session.scalars(scoped(PermissionGroup).order_by(PermissionGroup.name)))
+
+
+@bp.route("/groups", methods=["GET", "POST"])
+@permission_required("admin.groups")
+def groups():
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            rules.save_group(g.brand, None, form.name.data, form.permissions.data)
+        except rules.AdminError as error:
+            _refused(error)
+        else:
+            flash(_("Group created."), "success")
+            return redirect(url_for("admin.groups"))
+    members = dict(
+        db.session.execute(
+            select(Membership.group_id, func.count(Membership.id))
+            .where(Membership.brand_id == g.brand.id, Membership.active.is_(True))
+            .group_by(Membership.group_id)
+        ).all()
+    )
+    return render_template(
+        "admin/groups.html", form=form, groups=_groups(), members=members,
+        catalogue=GRANTABLE, group_permissions=group_permissions,
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
+@permission_required("admin.groups")
+def group(group_id: int):
+    group = get_or_404(PermissionGroup, group_id)
+    form = GroupForm(data={"name": group.name, "permissions": group.permissions})
+    if group.builtin is None and form.validate_on_submit():
+        try:
+            rules.save_group(g.brand, group, form.name.data, form.permissions.data)
+        except rules.AdminError as error:
+            _refused(error)
+        else:
+            flash(_("Group saved."), "success")
+            return redirect(url_for("admin.groups"))
+    return render_template("admin/group.html", form=form, group=group,
+                           granted=group_permissions(group), catalogue=GRANTABLE)
+
+
+@bp.post("/groups/<int:group_id>/delete")
+@permission_required("admin.groups")
+def delete_group(group_id: int):
+    group = get_or_404(PermissionGroup, group_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            rules.delete_group(group)
+        except rules.AdminError as error:
+            _refused(error)
+            return redirect(url_for("admin.group", group_id=group.id))
+        flash(_("Group deleted."), "success")
+    return redirect(url_for("admin.groups"))
+
+
+# --- staff users --------------------------------------------------------------------------
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@permission_required("admin.users")
+def users():
+    groups = _groups()
+    form = StaffUserForm(groups)
+    if form.validate_on_submit():
+        group = next(gr for gr in groups if gr.id == form.group_id.data)
+        try:
+            user, created = rules.add_staff_user(
+                g.brand, email=form.email.data, name=form.name.data, locale=form.locale.data,
+                group=group, temporary_password=form.temporary_password.data,
+            )
+        except rules.AdminError as error:
+            _refused(error)
+        else:
+            if created:
+                flash(_("%(name)s can now sign in with the temporary password.",
+                        name=user.name), "success")
+            else:
+                flash(_("%(email)s already had an account: it now has access to this brand.",
+                        email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    members = db.session.scalars(
+        scoped(Membership)
+        .options(joinedload(Membership.user), joinedload(Membership.group))
+        .order_by(Membership.active.desc(), Membership.id)
+    ).all()
+    form.temporary_password.data = form.confirmation.data = ""
+    return render_template("admin/users.html", form=form, members=members), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/users/<int:membership_id>", methods=["GET", "POST"])
+@permission_required("admin.users")
+def user(membership_id: int):
+    membership = get_or_404(Membership, membership_id)
+    groups = _groups()
+    group_form = MemberGroupForm(groups, data={"group_id": membership.group_id})
+    reset_form = ResetPasswordForm()
+    action = request.form.get("action")
+    try:
+        if action == "group" and group_form.validate_on_submit():
+            group = next(gr for gr in groups if gr.id == group_form.group_id.data)
+            rules.change_member_group(membership, group)
+            flash(_("Permission group changed."), "success")
+            return redirect(url_for("admin.user", membership_id=membership.id))
+        if action == "reset" and reset_form.validate_on_submit():
+            rules.reset_password(membership, reset_form.temporary_password.data)
+            flash(_("Password reset: the user must choose a new one at the next sign-in."),
+                  "success")
+            return redirect(url_for("admin.user", membership_id=membership.id))
+        if action in ("deactivate", "reactivate") and EmptyForm().validate_on_submit():
+            if action == "deactivate":
+                rules.deactivate_member(membership, actor=current_user)
+                flash(_("%(name)s is deactivated and signed out.",
+                        name=membership.user.name), "success")
+            else:
+                rules.reactivate_member(membership)
+                flash(_("%(name)s is active again.", name=membership.user.name), "success")
+            return redirect(url_for("admin.user", membership_id=membership.id))
+    except rules.AdminError as error:
+        _refused(error)
+    reset_form.temporary_password.data = reset_form.confirmation.data = ""
+    status = 422 if group_form.errors or reset_form.errors else 200
+    return render_template("admin/user.html", membership=membership, group_form=group_form,
+                           reset_form=reset_form), status
+
+
+# --- client permission groups -------------------------------------------------------------
+
+
+@bp.route("/client-groups", methods=["GET", "POST"])
+@permission_required("admin.groups")
+def client_groups():
+    form = ClientGroupForm()
+    if form.validate_on_submit():
+        try:
+            rules.save_client_group(g.brand, None, form.name.data, form.features.data)
+        except rules.AdminError as error:
+            _refused(error)
+        else:
+            flash(_("Group created."), "success")
+            return redirect(url_for("admin.client_groups"))
+    groups = list(db.session.scalars(scoped(ClientGroup).order_by(ClientGroup.name)))
+    counts = dict(
+        db.session.execute(
+            scoped(Client)
+            .with_only_columns(Client.client_group_id, func.count(Client.id))
+            .where(Client.client_group_id.is_not(None))
+            .group_by(Client.client_group_id)
+        ).all()
+    )
+    return render_template("admin/client_groups.html", form=form, groups=groups,
+                           counts=counts, features=FEATURES), (422 if form.errors else 200)
+
+
+@bp.route("/client-groups/<int:group_id>", methods=["GET", "POST"])
+@permission_required("admin.groups")
+def client_group(group_id: int):
+    group = get_or_404(ClientGroup, group_id)
+    form = ClientGroupForm(data={"name": group.name, "features": group.features})
+    other_brands = list(
+        db.session.scalars(select(Brand).where(Brand.id != g.brand.id).order_by(Brand.name))
+    )
+    if request.form.get("action") == "map" and EmptyForm().validate_on_submit():
+        return _save_mappings(group, other_brands)
+    if form.validate_on_submit():
+        try:
+            rules.save_client_group(g.brand, group, form.name.data, form.features.data)
+        except rules.AdminError as error:
+            _refused(error)
+        else:
+            flash(_("Group saved."), "success")
+            return redirect(url_for("admin.client_groups"))
+    mappings = {
+        m.target_brand_id: m.target_group_id
+        for m in db.session.scalars(
+            select(ClientGroupMapping).where(ClientGroupMapping.source_group_id == group.id)
+        )
+    }
+    # Groups of other brands, unscoped on purpose: the mapping names groups across brands.
+    targets = {}
+    for target in db.session.scalars(
+        select(ClientGroup).where(ClientGroup.brand_id.in_([b.id for b in other_brands]))
+        .order_by(ClientGroup.name)
+    ):
+        targets.setdefault(target.brand_id, []).append(target)
+    return render_template("admin/client_group.html", form=form, group=group,
+                           other_brands=other_brands, targets=targets, mappings=mappings)
+
+
+def _save_mappings(group: ClientGroup, other_brands: list[Brand]):
+    for target_brand in other_brands:
+        raw = request.form.get(f"map-{target_brand.id}", "")
+        target_group = None
+        if raw.isdigit():
+            target_group = db.session.scalar(
+                select(ClientGroup).where(ClientGroup.id == int(raw),
+                                          ClientGroup.brand_id == target_brand.id)
+            )
+        try:
+            rules.map_client_group(group, target_brand, target_group)
+        except rules.AdminError as error:
+            _refused(error)
+    flash(_("Group saved."), "success")
+    return redirect(url_for("admin.client_group", group_id=group.id))
+
+
+@bp.post("/client-groups/<int:group_id>/delete")
+@permission_required("admin.groups")
+def delete_client_group(group_id: int):
+    group = get_or_404(ClientGroup, group_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            rules.delete_client_group(group)
+        except rules.AdminError as error:
+            _refused(error)
+            return redirect(url_for("admin.client_group", group_id=group.id))
+        flash(_("Group deleted."), "success")
+    return redirect(url_for("admin.client_groups"))
+
+
+# --- brands (platform admins) -------------------------------------------------------------
+
+
+def _brand_form(brand: Brand | None):
+    parents = db.session.scalars(
+        select(Brand).where(Brand.id != (brand.id if brand else -1)).order_by(Brand.name)
+    ).all()
+    data = None
+    if brand is not None:
+        data = {key: getattr(brand, key) for key in (
+            "name", "slug", "parent_id", "default_locale", "country_code",
+            "tracking_url_template", "theme_color", "active")}
+    return BrandForm(parents, data=data or {"active": True, "theme_color": "#1d4ed8",
+                                            "country_code": g.brand.country_code,
+                                            "default_locale": g.brand.default_locale})
+
+
+@bp.get("/brands")
+@permission_required("brands.manage")
+def brands():
+    all_brands = db.session.scalars(select(Brand).order_by(Brand.name)).all()
+    counts = dict(db.session.execute(
+        select(Client.brand_id, func.count(Client.id)).group_by(Client.brand_id)).all())
+    return render_template("admin/brands.html", brands=all_brands, counts=counts)
+
+
+@bp.route("/brands/new", methods=["GET", "POST"])
+@permission_required("brands.manage")
+def new_brand():
+    return _edit_brand(None)
+
+
+@bp.route("/brands/<int:brand_id>", methods=["GET", "POST"])
+@permission_required("brands.manage")
+def edit_brand(brand_id: int):
+    brand = db.session.get(Brand, brand_id) or abort(404)
+    return _edit_brand(brand)
+
+
+def _edit_brand(brand: Brand | None):
+    form = _brand_form(brand)
+    if form.validate_on_submit():
+        values = {key: form[key].data for key in (
+            "name", "slug", "parent_id", "default_locale", "country_code",
+            "tracking_url_template", "theme_color", "active")}
+        values["theme_color"] = values["theme_color"].lower()
+        new_logo = None
+        try:
+            if form.logo.data:
+                new_logo = logos.store_logo(form.logo.data)
+            saved = rules.save_brand(brand, values)
+            if new_logo:
+                logos.remove_logo(rules.set_brand_logo(saved, new_logo))
+        except ValidationError as error:
+            form.logo.errors = [str(error)]
+        except rules.AdminError as error:
+            logos.remove_logo(new_logo)
+            _refused(error)
+        else:
+            flash(_("Brand saved."), "success")
+            return redirect(url_for("admin.brands"))
+    has_clients = brand is not None and rules.brand_has_clients(brand)
+    return render_template("admin/brand.html", form=form, edited=brand,
+                           has_clients=has_clients), (422 if form.errors else 200)
+
+
+@bp.get("/brands/preview")
+@permission_required("brands.manage")
+def brand_preview():
+    """The tracking address a sample client would get, as the template is typed."""
+    template = request.args.get("tracking_url_template", "")[:255]
+    country = request.args.get("country_code", "BR")[:2] or "BR"
+    try:
+        check_template(template)
+    except TemplateError as error:
+        return render_template("admin/_preview.html", error=str(error))
+    sample = Brand(slug=request.args.get("slug", "brand")[:63] or "brand",
+                   tracking_url_template=template)
+    url = tracking_url(sample, country_code=country, language="pt")
+    return render_template("admin/_preview.html", url=url)
