@@ -316,8 +316,8 @@ def test_platform_admin_creates_a_themed_brand_and_sub_brand(app, client, brands
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"slug": "Bad Slug!"}, "lower-case letters"),
-        ({"slug": "-dash"}, "lower-case letters"),
+        ({"slug": "Bad Slug!"}, "Use a–z, 0–9 and dashes"),
+        ({"slug": "-dash"}, "Use a–z, 0–9 and dashes"),
         ({"slug": "acme"}, "Another brand already uses this address."),
         ({"slug": "static"}, "reserved"),
         ({"tracking_url_template": "https://tracking.{pais}.example"}, "Unknown placeholder"),

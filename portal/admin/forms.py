@@ -126,7 +126,7 @@ class BrandForm(FlaskForm):
             Regexp(
                 SLUG,
                 message=_l(
-                    "Use lower-case letters, digits and dashes, not at the start or the end."
+                    "Use a–z, 0–9 and dashes, with no dash at the start or end."
                 ),
             ),
         ],

@@ -240,7 +240,7 @@ def map_client_group(group: ClientGroup, target_brand: Brand,
                      target_group: ClientGroup | None) -> None:
     """Which group of `target_brand` this group's clients get when they migrate there."""
     if target_group is not None and target_group.brand_id != target_brand.id:
-        raise AdminError(_l("Choose a group of that brand."))
+        raise AdminError(_l("Choose a group of the target brand."))
     mapping = db.session.scalar(
         select(ClientGroupMapping).where(
             ClientGroupMapping.source_group_id == group.id,

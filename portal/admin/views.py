@@ -159,11 +159,11 @@ def user(membership_id: int):
         if action in ("deactivate", "reactivate") and EmptyForm().validate_on_submit():
             if action == "deactivate":
                 rules.deactivate_member(membership, actor=current_user)
-                flash(_("%(name)s is deactivated and signed out.",
+                flash(_("%(name)s no longer has access to this brand and is signed out.",
                         name=membership.user.name), "success")
             else:
                 rules.reactivate_member(membership)
-                flash(_("%(name)s is active again.", name=membership.user.name), "success")
+                flash(_("%(name)s can use this brand again.", name=membership.user.name), "success")
             return redirect(url_for("admin.user", membership_id=membership.id))
     except rules.AdminError as error:
         _refused(error)
