@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
 from portal.config import LANGUAGES, instance_secret_key, load_settings
-from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
@@ -71,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal import tenancy
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
+    from portal.brand_migration import bp as migrations_bp
     from portal.clients import bp as clients_bp
     from portal.main import bp as main_bp
 
@@ -81,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(clients_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(migrations_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -93,6 +96,8 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def template_globals():
+        if not has_request_context():  # an email rendered by a job
+            return {}
         return {
             "brand": g.get("brand"),
             "languages": LANGUAGE_NAMES,

@@ -70,4 +70,14 @@ def load_settings(instance_path: Path) -> dict:
         # Anything bigger is refused before it is read (413), documents included.
         "MAX_CONTENT_LENGTH": (int(os.environ.get("MAX_DOCUMENT_MB", "5")) + 1) * 1024 * 1024,
         "TRUST_PROXY": _env_bool("TRUST_PROXY", False),
+        # Outgoing mail: with no MAIL_SERVER, emails wait in the outbox (Administration).
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS", True),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "portal@localhost"),
+        "MAIL_TIMEOUT": 10,
+        # Background jobs: RQ on Redis when REDIS_URL is set, else a thread in this process.
+        "JOBS_INLINE": False,  # tests run jobs at once, in the request
     }

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
     """The user's saved choice, then Accept-Language, then the brand's default, then English."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a job or a command: force_locale() says otherwise
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:  # chosen on the sign-in page, before signing in

@@ -68,6 +68,11 @@ CATALOGUE: tuple[Permission, ...] = (
         _l("Create and change the permission groups of staff and of clients."),
     ),
     Permission(
+        "outbox.view",
+        _l("See the outbox"),
+        _l("Read the emails sent to clients and send a failed one again."),
+    ),
+    Permission(
         "brands.manage",
         _l("Manage brands"),
         _l("Create brands and sub-brands, and change their settings."),

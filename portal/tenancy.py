@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import abort, g, request
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
@@ -78,7 +78,9 @@ def scoped(model) -> Select:
     """SELECT of a tenant model limited to the brand of the request. All tenant reads use it."""
     brand = g.get("brand")
     assert brand is not None, "scoped() needs a brand in the request"
-    return select(model).where(model.brand_id == brand.id)
+    # Most tenant rows have one brand; some (a migration) belong to the two brands they join.
+    columns = getattr(model, "__tenant_columns__", ("brand_id",))
+    return select(model).where(or_(*(getattr(model, column) == brand.id for column in columns)))
 
 
 def get_or_404(model, object_id: int):

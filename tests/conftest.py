@@ -56,6 +56,7 @@ def app_config(tmp_path):
         "ARGON2_MEMORY_COST": 1024,
         "DOCUMENT_STORAGE": str(tmp_path / "documents"),
         "LOGO_STORAGE": str(tmp_path / "logos"),
+        "JOBS_INLINE": True,
     }
 
 

@@ -82,7 +82,7 @@ def test_every_route_allows_or_denies_as_the_table_says(app, client, brands, rol
     ids = {"brand_slug": "acme", "client_id": brands["client"].id, "name": "name",
            "tab": "personal", "collection_name": "contacts", "item_id": 1, "asset_id": 1,
            "group_id": group_id(app, "acme", "Reseller"), "membership_id": membership,
-           "brand_id": brands["acme"].id}
+           "brand_id": brands["acme"].id, "migration_id": 1, "job_id": 1, "email_id": 1}
     login(client, "acme", email)
     checked = 0
     for rule in app.url_map.iter_rules():

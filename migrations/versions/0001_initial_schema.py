@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:08:01.051948
+Create Date: 2026-11-23 11:25:23.628104
 
 """
 from alembic import op
@@ -71,6 +71,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_events_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index('ix_audit_events_client', ['client_id', 'created_at'], unique=False)
 
+    op.create_table('bulk_jobs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source_brand_id', sa.Integer(), nullable=False),
+    sa.Column('target_brand_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('processed', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_bulk_jobs_created_by_id_users')),
+    sa.ForeignKeyConstraint(['source_brand_id'], ['brands.id'], name=op.f('fk_bulk_jobs_source_brand_id_brands')),
+    sa.ForeignKeyConstraint(['target_brand_id'], ['brands.id'], name=op.f('fk_bulk_jobs_target_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bulk_jobs'))
+    )
     op.create_table('client_groups',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
@@ -136,6 +150,7 @@ def upgrade():
     sa.Column('locale', sa.String(length=5), nullable=False),
     sa.Column('country_code', sa.String(length=2), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('frozen_by_migration_id', sa.Integer(), nullable=True),
     sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('name_key', sa.String(length=200), nullable=False),
@@ -258,6 +273,42 @@ def upgrade():
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_documents_client_id'), ['client_id'], unique=False)
 
+    op.create_table('migrations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=True),
+    sa.Column('client_name', sa.String(length=200), nullable=False),
+    sa.Column('source_brand_id', sa.Integer(), nullable=False),
+    sa.Column('target_brand_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.Enum('requested', 'moving', 'verifying', 'notifying', 'completed', 'failed', 'rolled_back', 'cancelled', name='migrationstate', native_enum=False, length=20), nullable=False),
+    sa.Column('preferred_date', sa.Date(), nullable=True),
+    sa.Column('override_reason', sa.Text(), nullable=True),
+    sa.Column('rollback_of_id', sa.Integer(), nullable=True),
+    sa.Column('bulk_job_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('checks', sa.JSON(), nullable=False),
+    sa.Column('snapshot_before', sa.JSON(), nullable=True),
+    sa.Column('snapshot_after', sa.JSON(), nullable=True),
+    sa.Column('differences', sa.JSON(), nullable=True),
+    sa.Column('source_client_group_id', sa.Integer(), nullable=True),
+    sa.Column('target_client_group_id', sa.Integer(), nullable=True),
+    sa.Column('tracking_url', sa.String(length=255), nullable=True),
+    sa.ForeignKeyConstraint(['bulk_job_id'], ['bulk_jobs.id'], name=op.f('fk_migrations_bulk_job_id_bulk_jobs')),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_migrations_client_id_clients'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_migrations_created_by_id_users')),
+    sa.ForeignKeyConstraint(['rollback_of_id'], ['migrations.id'], name=op.f('fk_migrations_rollback_of_id_migrations')),
+    sa.ForeignKeyConstraint(['source_brand_id'], ['brands.id'], name=op.f('fk_migrations_source_brand_id_brands')),
+    sa.ForeignKeyConstraint(['source_client_group_id'], ['client_groups.id'], name=op.f('fk_migrations_source_client_group_id_client_groups')),
+    sa.ForeignKeyConstraint(['target_brand_id'], ['brands.id'], name=op.f('fk_migrations_target_brand_id_brands')),
+    sa.ForeignKeyConstraint(['target_client_group_id'], ['client_groups.id'], name=op.f('fk_migrations_target_client_group_id_client_groups')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_migrations'))
+    )
+    with op.batch_alter_table('migrations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_migrations_bulk_job_id'), ['bulk_job_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_migrations_client_id'), ['client_id'], unique=False)
+        batch_op.create_index('ix_migrations_source', ['source_brand_id', 'state'], unique=False)
+        batch_op.create_index('ix_migrations_target', ['target_brand_id', 'state'], unique=False)
+
     op.create_table('payment_methods',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
@@ -273,15 +324,88 @@ def upgrade():
     with op.batch_alter_table('payment_methods', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payment_methods_client_id'), ['client_id'], unique=False)
 
+    op.create_table('bulk_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job_id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=True),
+    sa.Column('client_name', sa.String(length=200), nullable=False),
+    sa.Column('result', sa.String(length=20), nullable=False),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.Column('migration_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_bulk_items_client_id_clients'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['job_id'], ['bulk_jobs.id'], name=op.f('fk_bulk_items_job_id_bulk_jobs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['migration_id'], ['migrations.id'], name=op.f('fk_bulk_items_migration_id_migrations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bulk_items'))
+    )
+    with op.batch_alter_table('bulk_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bulk_items_job_id'), ['job_id'], unique=False)
+
+    op.create_table('migration_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('migration_id', sa.Integer(), nullable=False),
+    sa.Column('at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('from_state', sa.Enum('requested', 'moving', 'verifying', 'notifying', 'completed', 'failed', 'rolled_back', 'cancelled', name='migrationstate', native_enum=False, length=20), nullable=True),
+    sa.Column('to_state', sa.Enum('requested', 'moving', 'verifying', 'notifying', 'completed', 'failed', 'rolled_back', 'cancelled', name='migrationstate', native_enum=False, length=20), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_migration_events_actor_id_users')),
+    sa.ForeignKeyConstraint(['migration_id'], ['migrations.id'], name=op.f('fk_migration_events_migration_id_migrations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_migration_events'))
+    )
+    with op.batch_alter_table('migration_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_migration_events_migration_id'), ['migration_id'], unique=False)
+
+    op.create_table('outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=True),
+    sa.Column('migration_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recipient', sa.String(length=254), nullable=False),
+    sa.Column('locale', sa.String(length=5), nullable=False),
+    sa.Column('subject', sa.String(length=255), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('sent_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['migration_id'], ['migrations.id'], name=op.f('fk_outbox_migration_id_migrations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_brand_id'), ['brand_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_migration_id'), ['migration_id'], unique=False)
+        batch_op.create_index('ix_outbox_status', ['status', 'id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_status')
+        batch_op.drop_index(batch_op.f('ix_outbox_migration_id'))
+        batch_op.drop_index(batch_op.f('ix_outbox_brand_id'))
+
+    op.drop_table('outbox')
+    with op.batch_alter_table('migration_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_migration_events_migration_id'))
+
+    op.drop_table('migration_events')
+    with op.batch_alter_table('bulk_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bulk_items_job_id'))
+
+    op.drop_table('bulk_items')
     with op.batch_alter_table('payment_methods', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_methods_client_id'))
 
     op.drop_table('payment_methods')
+    with op.batch_alter_table('migrations', schema=None) as batch_op:
+        batch_op.drop_index('ix_migrations_target')
+        batch_op.drop_index('ix_migrations_source')
+        batch_op.drop_index(batch_op.f('ix_migrations_client_id'))
+        batch_op.drop_index(batch_op.f('ix_migrations_bulk_job_id'))
+
+    op.drop_table('migrations')
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_documents_client_id'))
 
@@ -324,6 +448,7 @@ def downgrade():
     op.drop_table('staff_sessions')
     op.drop_table('permission_groups')
     op.drop_table('client_groups')
+    op.drop_table('bulk_jobs')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_client')
         batch_op.drop_index(batch_op.f('ix_audit_events_brand_id'))

@@ -98,15 +98,7 @@ def search_clients(
     after: str | None = None,
     before: str | None = None,
 ) -> ClientPage:
-    query = scoped(Client)
-    if (condition := search_condition(q)) is not None:
-        query = query.where(condition)
-    if status:
-        query = query.where(Client.status == status)
-    if payment:
-        query = query.where(Client.payment_status == payment)
-    if access:
-        query = query.where(has_access_condition() if access == "yes" else ~has_access_condition())
+    query = filtered_clients(q=q, status=status, payment=payment, access=access)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
     column, descending = SORT_COLUMNS[sort]
@@ -139,6 +131,26 @@ def search_clients(
             page.prev_cursor = encode_cursor(sort, rows[0])
         page.asset_counts = asset_counts([c.id for c in rows])
     return page
+
+
+def filtered_clients(*, q="", status=None, payment=None, access=None):
+    """The brand's clients that the list's search and filters find."""
+    query = scoped(Client)
+    if (condition := search_condition(q)) is not None:
+        query = query.where(condition)
+    if status:
+        query = query.where(Client.status == status)
+    if payment:
+        query = query.where(Client.payment_status == payment)
+    if access:
+        query = query.where(has_access_condition() if access == "yes" else ~has_access_condition())
+    return query
+
+
+def matching_ids(*, q="", status=None, payment=None, access=None, **_) -> list[int]:
+    """The ids of every client the list's search finds (for "migrate all matching")."""
+    query = filtered_clients(q=q, status=status, payment=payment, access=access)
+    return list(db.session.scalars(query.with_only_columns(Client.id)))
 
 
 def asset_counts(client_ids: list[int]) -> dict[int, int]:

@@ -46,8 +46,18 @@ class StaleRecord(RecordError):
     )
 
 
+class FrozenRecord(RecordError):
+    status = 409
+    message = _l(
+        "This client is being migrated to another brand: the record cannot change until the "
+        "migration ends."
+    )
+
+
 def ensure_current(client: Client, expected_version: int | None) -> None:
-    """Refuse a save made from a copy older than the record."""
+    """Refuse any change while a migration runs, and a save from a copy older than the record."""
+    if client.frozen_by_migration_id is not None:
+        raise FrozenRecord()
     if expected_version is None or client.version != expected_version:
         raise StaleRecord()
 

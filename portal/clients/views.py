@@ -4,10 +4,12 @@ from datetime import date
 
 from datetime import date
 
-from flask import abort, render_template, request
+from flask import abort, g, render_template, request
+from flask_login import current_user
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 
+from portal.brand_migration.checks import migration_targets
 from portal.clients import bp
 from portal.clients.collections import COLLECTIONS
 from portal.clients.fields import fields_of_tab
@@ -52,7 +54,11 @@ def index():
         "per": params["per_page"] if params["per_page"] != 25 else None,
     }
     list_args = {key: value for key, value in list_args.items() if value}
-    return render_page("clients/index.html", "results", form=form, page=page, list_args=list_args)
+    targets = migration_targets(current_user, g.brand) if can("migrations.create") else []
+    return render_page(
+        "clients/index.html", "results", form=form, page=page, list_args=list_args,
+        targets=targets,
+    )
 
 
 @bp.get("/clients/<int:client_id>")

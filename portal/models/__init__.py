@@ -4,6 +4,15 @@ from portal.models.asset import Asset
 from portal.models.audit import AuditEvent
 from portal.models.brand import Brand
 from portal.models.groups import ClientGroup, ClientGroupMapping, PermissionGroup
+from portal.models.migration import (
+    OPEN_STATES,
+    BulkItem,
+    BulkJob,
+    Migration,
+    MigrationEvent,
+    MigrationState,
+    OutboxEmail,
+)
 from portal.models.client import (
     Address,
     BusinessUnit,
@@ -31,6 +40,13 @@ __all__ = [
     "Address",
     "Asset",
     "BusinessUnit",
+    "BulkItem",
+    "BulkJob",
+    "Migration",
+    "MigrationEvent",
+    "MigrationState",
+    "OPEN_STATES",
+    "OutboxEmail",
     "ClientGroup",
     "ClientGroupMapping",
     "PermissionGroup",

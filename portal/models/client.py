@@ -59,6 +59,9 @@ class Client(db.Model):
     locale: Mapped[str] = mapped_column(String(5), default="en")
     country_code: Mapped[str] = mapped_column(String(2))
     version: Mapped[int] = mapped_column(default=1)
+    # The open migration that freezes this record, if any (set at its start, cleared at its
+    # end). No foreign key: migrations refer to clients, and a cycle of keys helps nobody.
+    frozen_by_migration_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Derived columns, kept up to date by refresh_derived(): the sort key of the list and the

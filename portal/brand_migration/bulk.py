@@ -1,0 +1,117 @@
+"""Migrating many clients to one target in the background: refused clients never stop others."""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal import audit
+from portal.brand_migration import notify, rules
+from portal.brand_migration.checks import taken_user_ids
+from portal.extensions import db
+from portal.models import (
+    Brand,
+    BulkItem,
+    BulkJob,
+    Client,
+    Migration,
+    MigrationState,
+    User,
+    utcnow,
+)
+
+CHUNK = 250  # clients per transaction of each step
+
+
+def create_job(source: Brand, target: Brand, user: User, client_ids) -> BulkJob:
+    """The job and one item per client of the source brand; nothing moves yet."""
+    wanted = set(client_ids)
+    clients = db.session.execute(
+        select(Client.id, Client.name).where(Client.brand_id == source.id)
+    ).all()
+    job = BulkJob(source_brand_id=source.id, target_brand_id=target.id, created_by_id=user.id)
+    db.session.add(job)
+    db.session.flush()
+    items = [{"job_id": job.id, "client_id": cid, "client_name": name, "result": "pending"}
+             for cid, name in clients if cid in wanted]
+    if items:
+        db.session.execute(BulkItem.__table__.insert(), items)
+    job.total = len(items)
+    audit.record("migration.bulk", brand_id=source.id, field="migration", new=target.slug,
+                 note=str(job.total), actor_id=user.id)
+    db.session.commit()
+    return job
+
+
+def run_job(job_id: int) -> None:
+    """Process the job's pending items, a chunk at a time. Running it again resumes it."""
+    job = db.session.get(BulkJob, job_id)
+    user = db.session.get(User, job.created_by_id)
+    target = db.session.get(Brand, job.target_brand_id)
+    memo = {"taken": {target.id: taken_user_ids(target)}}
+    with force_locale(user.locale or target.default_locale):
+        _finish_started(job, user)
+        while items := db.session.scalars(
+            select(BulkItem)
+            .where(BulkItem.job_id == job.id, BulkItem.result == "pending")
+            .order_by(BulkItem.id)
+            .limit(CHUNK)
+        ).all():
+            _run_chunk(job, items, user, target, memo)
+    job.finished_at = utcnow()
+    db.session.commit()
+    notify.send_pending()
+
+
+def _run_chunk(job: BulkJob, items: list[BulkItem], user: User, target: Brand,
+               memo: dict) -> None:
+    clients = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Client)
+            .where(Client.id.in_([i.client_id for i in items]))
+            .options(selectinload(Client.address), selectinload(Client.contracts),
+                     selectinload(Client.client_group), selectinload(Client.brand))
+        )
+    }
+    for item in items:
+        client = clients.get(item.client_id)
+        if client is None or client.brand_id != job.source_brand_id:
+            item.result, item.message = "refused", None
+            continue
+        try:
+            migration = rules.start(client, target, user, bulk_job_id=job.id, commit=False,
+                                    memo=memo)
+        except rules.MigrationRefused as refusal:
+            item.result = "refused"
+            item.message = "; ".join(c.label for c in refusal.checks if not c.ok)
+            continue
+        memo["taken"][target.id].add(client.provider_user_id)
+        item.migration_id = migration.id
+    db.session.commit()  # the started migrations, and the refusals, are on record
+    _finish_started(job, user)
+    job.processed = db.session.scalar(
+        select(func.count(BulkItem.id)).where(BulkItem.job_id == job.id,
+                                              BulkItem.result != "pending")
+    )
+    db.session.commit()
+
+
+def _finish_started(job: BulkJob, user: User) -> None:
+    """Run the job's started migrations to their end (after a crash too) and note results."""
+    items = db.session.scalars(
+        select(BulkItem).where(BulkItem.job_id == job.id, BulkItem.result == "pending",
+                               BulkItem.migration_id.is_not(None))
+    ).all()
+    if not items:
+        return
+    migrations = db.session.scalars(
+        select(Migration).where(Migration.id.in_([i.migration_id for i in items]))
+    ).all()
+    rules.advance(migrations, user.id)
+    states = {m.id: m.state for m in migrations}
+    for item in items:
+        completed = states[item.migration_id] == MigrationState.COMPLETED
+        item.result = "migrated" if completed else "failed"
+    db.session.commit()

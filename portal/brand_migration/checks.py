@@ -1,0 +1,171 @@
+"""The checks a migration must pass before anything changes: a dry run the user can read."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import (
+    Brand,
+    Client,
+    ClientGroup,
+    ClientGroupMapping,
+    ClientStatus,
+    Membership,
+    PaymentStatus,
+    User,
+)
+from portal.permissions import group_permissions
+
+# key -> (label, the record tab where it is fixed)
+CHECKS = {
+    "address": (_l("Address, locality and sub-locality filled in"), "other"),
+    "account_manager": (_l("Account manager chosen"), "personal"),
+    "phone": (_l("Phone number stored as digits"), "personal"),
+    "active": (_l("Status is Active"), "status"),
+    "paid": (_l("Payment situation is Up to date"), "status"),
+    "no_open_migration": (_l("No other migration of this client is open"), None),
+    "contract": (_l("Not under contract"), "other"),
+    "authorised": (_l("You may migrate clients of both brands"), None),
+    "target": (_l("Target brand active and different"), None),
+    "user_id_free": (_l("The client's user ID is free in the target brand"), "personal"),
+    "client_group": (_l("Client permission group exists in the target brand"), None),
+}
+
+
+@dataclass
+class Check:
+    key: str
+    ok: bool
+    detail: str | None = None  # why it failed, when the label alone does not say
+
+    @property
+    def label(self) -> str:
+        return str(CHECKS[self.key][0])
+
+    @property
+    def fix_tab(self) -> str | None:
+        return CHECKS[self.key][1]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def may_migrate(user: User, brand: Brand) -> bool:
+    if user.is_platform_admin:
+        return True
+    membership = db.session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.brand_id == brand.id,
+                                 Membership.active.is_(True))
+    )
+    return membership is not None and "migrations.create" in group_permissions(membership.group)
+
+
+def migration_targets(user: User, source: Brand) -> list[Brand]:
+    """Active brands, other than `source`, that the user may migrate clients into."""
+    brands = db.session.scalars(
+        select(Brand).where(Brand.active.is_(True), Brand.id != source.id).order_by(Brand.name)
+    )
+    return [brand for brand in brands if may_migrate(user, brand)]
+
+
+def may_override(user: User, brand: Brand) -> bool:
+    if user.is_platform_admin:
+        return True
+    membership = db.session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.brand_id == brand.id,
+                                 Membership.active.is_(True))
+    )
+    return membership is not None and "migrations.override" in group_permissions(membership.group)
+
+
+def target_group_for(client: Client, target: Brand,
+                     rollback_of=None) -> tuple[bool, int | None]:
+    """(found, group id in the target) for the client's permission group: mapped, else by name.
+
+    Moving back, the client gets again the group it had before the migration being undone.
+    """
+    if rollback_of is not None and rollback_of.source_brand_id == target.id:
+        return True, rollback_of.source_client_group_id
+    if client.client_group_id is None:
+        return True, None
+    mapped = db.session.scalar(
+        select(ClientGroupMapping.target_group_id).where(
+            ClientGroupMapping.source_group_id == client.client_group_id,
+            ClientGroupMapping.target_brand_id == target.id,
+        )
+    )
+    if mapped is not None:
+        return True, mapped
+    same_name = db.session.scalar(
+        select(ClientGroup.id).where(
+            ClientGroup.brand_id == target.id, ClientGroup.name == client.client_group.name
+        )
+    )
+    return same_name is not None, same_name
+
+
+def run_checks(client: Client, target: Brand, user: User, *, override_reason: str = "",
+               today: date | None = None, memo: dict | None = None,
+               rollback_of=None) -> list[Check]:
+    """Every check with pass or fail; nothing changes.
+
+    `memo` lets a bulk job look up once what is the same for every client (who may migrate
+    between which brands, the user IDs taken in the target).
+    """
+    today = today or date.today()
+    memo = {} if memo is None else memo
+
+    def remembered(key, compute):
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
+    def user_id_taken() -> bool:
+        if target.id == client.brand_id:
+            return False
+        if "taken" in memo:
+            return client.provider_user_id in memo["taken"][target.id]
+        return db.session.scalar(
+            select(Client.id).where(Client.brand_id == target.id,
+                                    Client.provider_user_id == client.provider_user_id)
+        ) is not None
+
+    address = client.address
+    contract_end = client.under_contract_until(today)
+    overridden = bool(contract_end and override_reason.strip() and remembered(
+        ("override", client.brand_id), lambda: may_override(user, client.brand)))
+    phone = client.phone or client.mobile
+    checks = [
+        Check("address", bool(address and address.street and address.locality
+                              and address.sub_locality)),
+        Check("account_manager", client.account_manager_id is not None),
+        Check("phone", bool(phone) and phone.isdigit()),
+        Check("active", client.status == ClientStatus.ACTIVE),
+        Check("paid", client.payment_status == PaymentStatus.UP_TO_DATE),
+        Check("no_open_migration", client.frozen_by_migration_id is None),
+        Check("contract", contract_end is None or overridden,
+              None if contract_end is None else
+              str(_l("Under contract until %(date)s.", date=contract_end.isoformat()))),
+        Check("authorised", remembered(
+            ("authorised", client.brand_id, target.id),
+            lambda: may_migrate(user, client.brand) and may_migrate(user, target))),
+        Check("target", target.active and target.id != client.brand_id),
+        Check("user_id_free", not user_id_taken()),
+        Check("client_group", target_group_for(client, target, rollback_of)[0]),
+    ]
+    return checks
+
+
+def taken_user_ids(target: Brand) -> set[str]:
+    """The user IDs already used in a brand, for a bulk job's checks."""
+    return set(db.session.scalars(select(Client.provider_user_id).where(
+        Client.brand_id == target.id)))
+
+
+def all_pass(checks: list[Check]) -> bool:
+    return all(check.ok for check in checks)

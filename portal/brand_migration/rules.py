@@ -1,0 +1,258 @@
+"""The migration state machine. Each step is one transaction and can be run again safely.
+
+    requested -> moving -> verifying -> notifying -> completed
+                                  \\-> failed            (and: cancelled, rolled back)
+
+Steps take a list of migrations in the same state, so one client and ten thousand take the
+same path: a bulk job advances a chunk of migrations with one commit per step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from portal import audit
+from portal.brand_migration import notify
+from portal.brand_migration.checks import all_pass, run_checks, target_group_for
+from portal.extensions import db
+from portal.models import (
+    Asset,
+    Brand,
+    Client,
+    Migration,
+    MigrationEvent,
+    MigrationState,
+    User,
+    utcnow,
+)
+from portal.tracking import tracking_url
+
+S = MigrationState
+
+
+class MigrationRefused(Exception):
+    def __init__(self, message, checks=None):
+        super().__init__(str(message))
+        self.message = message
+        self.checks = checks or []
+
+
+def _transition(migration: Migration, to_state: MigrationState, actor_id: int | None,
+                note: str | None = None) -> None:
+    migration.events.append(MigrationEvent(from_state=migration.state, to_state=to_state,
+                                           actor_id=actor_id, note=note))
+    audit.record(f"migration.{to_state.value}", brand_id=migration.source_brand_id,
+                 client_id=migration.client_id, field="migration", old=migration.state.value
+                 if migration.state else None, new=to_state.value, note=note, actor_id=actor_id)
+    migration.state = to_state
+
+
+# --- starting -----------------------------------------------------------------------------
+
+
+def start(client: Client, target: Brand, user: User, *, preferred_date: date | None = None,
+          override_reason: str = "", rollback_of: Migration | None = None,
+          bulk_job_id: int | None = None, commit: bool = True,
+          memo: dict | None = None) -> Migration:
+    """Check, then open the migration and freeze the client. Refused checks change nothing,
+    but the refusal is in the client's History."""
+    checks = run_checks(client, target, user, override_reason=override_reason, memo=memo,
+                        rollback_of=rollback_of)
+    if not all_pass(checks):
+        failed = ", ".join(c.key for c in checks if not c.ok)
+        audit.record("migration.refused", brand_id=client.brand_id, client_id=client.id,
+                     field="migration", new=target.slug, note=failed, actor_id=user.id)
+        if commit:
+            db.session.commit()
+        raise MigrationRefused(_l("The migration cannot start: some checks failed."), checks)
+    migration = Migration(
+        client_id=client.id, client_name=client.name, source_brand_id=client.brand_id,
+        target_brand_id=target.id, state=S.REQUESTED, preferred_date=preferred_date,
+        override_reason=override_reason.strip() or None, rollback_of_id=
+        rollback_of.id if rollback_of else None, bulk_job_id=bulk_job_id,
+        created_by_id=user.id, checks=[c.as_dict() for c in checks],
+        source_client_group_id=client.client_group_id,
+    )
+    db.session.add(migration)
+    db.session.flush()
+    migration.events.append(MigrationEvent(to_state=S.REQUESTED, actor_id=user.id,
+                                           note=migration.override_reason))
+    audit.record("migration.requested", brand_id=client.brand_id, client_id=client.id,
+                 field="migration", new=target.slug, note=migration.override_reason,
+                 actor_id=user.id)
+    client.frozen_by_migration_id = migration.id
+    if commit:
+        db.session.commit()
+    return migration
+
+
+# --- the steps ----------------------------------------------------------------------------
+
+
+def _snapshot(client_ids: list[int]) -> dict[int, list]:
+    """Each client's devices: id, serial, status, brand."""
+    shots: dict[int, list] = {cid: [] for cid in client_ids}
+    rows = db.session.execute(
+        select(Asset.client_id, Asset.id, Asset.serial, Asset.status, Asset.brand_id)
+        .where(Asset.client_id.in_(client_ids)).order_by(Asset.id)
+    )
+    for client_id, asset_id, serial, status, brand_id in rows:
+        shots[client_id].append([asset_id, serial, status.value, brand_id])
+    return shots
+
+
+def begin_move(migrations: list[Migration], actor_id: int | None) -> None:
+    """requested -> moving: the snapshot of the devices before anything moves."""
+    shots = _snapshot([m.client_id for m in migrations])
+    for migration in migrations:
+        migration.snapshot_before = shots[migration.client_id]
+        _transition(migration, S.MOVING, actor_id)
+    db.session.commit()
+
+
+def move(migrations: list[Migration], actor_id: int | None) -> None:
+    """moving -> verifying: the client, its devices and everything it owns change brand in one
+    transaction (contacts, documents, business units hang from the client and go with it)."""
+    clients = _clients_of(migrations)
+    for migration in migrations:
+        client = clients[migration.client_id]
+        target = migration.target_brand
+        _, group_id = target_group_for(client, target, migration.rollback_of)
+        migration.target_client_group_id = group_id
+        migration.tracking_url = tracking_url(target, country_code=client.country_code,
+                                              language=client.locale)
+        client.brand_id = target.id
+        client.client_group_id = group_id
+        _transition(migration, S.VERIFYING, actor_id)
+    by_target: dict[int, list[int]] = {}
+    for migration in migrations:
+        by_target.setdefault(migration.target_brand_id, []).append(migration.client_id)
+    for target_id, client_ids in by_target.items():
+        db.session.execute(
+            update(Asset).where(Asset.client_id.in_(client_ids)).values(brand_id=target_id)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+
+
+def verify(migrations: list[Migration], actor_id: int | None) -> None:
+    """verifying -> notifying, or failed: every device still there with the same status, in
+    the target brand; the client there too, with its permission group mapped."""
+    clients = _clients_of(migrations)
+    shots = _snapshot([m.client_id for m in migrations])
+    for migration in migrations:
+        client = clients[migration.client_id]
+        after = shots[migration.client_id]
+        migration.snapshot_after = after
+        differences = compare(migration.snapshot_before or [], after, migration.target_brand_id)
+        if client.brand_id != migration.target_brand_id:
+            differences.append({"what": "client_brand", "before": migration.source_brand_id,
+                                "after": client.brand_id})
+        if client.client_group_id != migration.target_client_group_id:
+            differences.append({"what": "client_group", "before": migration.target_client_group_id,
+                                "after": client.client_group_id})
+        migration.differences = differences
+        if differences:
+            _transition(migration, S.FAILED, actor_id, note=f"{len(differences)} differences")
+            _release(client)
+        else:
+            _transition(migration, S.NOTIFYING, actor_id)
+    db.session.commit()
+
+
+def compare(before: list, after: list, target_brand_id: int) -> list[dict]:
+    """What differs between two snapshots of a client's devices."""
+    old = {row[0]: row for row in before}
+    new = {row[0]: row for row in after}
+    differences = []
+    for asset_id in sorted(old.keys() - new.keys()):
+        differences.append({"what": "missing", "asset": old[asset_id][1]})
+    for asset_id in sorted(new.keys() - old.keys()):
+        differences.append({"what": "unexpected", "asset": new[asset_id][1]})
+    for asset_id in sorted(old.keys() & new.keys()):
+        if old[asset_id][2] != new[asset_id][2]:
+            differences.append({"what": "status", "asset": old[asset_id][1],
+                                "before": old[asset_id][2], "after": new[asset_id][2]})
+        if new[asset_id][3] != target_brand_id:
+            differences.append({"what": "asset_brand", "asset": new[asset_id][1]})
+    return differences
+
+
+def notify_client(migrations: list[Migration], actor_id: int | None) -> None:
+    """notifying -> completed: the emails go to the outbox in the same transaction."""
+    clients = _clients_of(migrations)
+    for migration in migrations:
+        client = clients[migration.client_id]
+        notify.queue_migration_emails(migration, client)
+        _transition(migration, S.COMPLETED, actor_id)
+        _release(client)
+    db.session.commit()
+
+
+def _release(client: Client) -> None:
+    client.frozen_by_migration_id = None
+
+
+def _clients_of(migrations: list[Migration]) -> dict[int, Client]:
+    ids = [m.client_id for m in migrations]
+    clients = db.session.scalars(
+        select(Client).where(Client.id.in_(ids)).options(
+            selectinload(Client.contacts), selectinload(Client.client_group))
+    )
+    return {client.id: client for client in clients}
+
+
+STEPS: dict[MigrationState, Callable[[list[Migration], int | None], None]] = {
+    S.REQUESTED: begin_move,
+    S.MOVING: move,
+    S.VERIFYING: verify,
+    S.NOTIFYING: notify_client,
+}
+
+
+def advance(migrations: list[Migration], actor_id: int | None = None) -> None:
+    """Run every open migration to its end, one step (one commit) at a time. Safe to call again
+    after a crash at any point: each step starts from the state the last commit left."""
+    pending = [m for m in migrations if m.is_open]
+    while pending:
+        state = pending[0].state
+        batch = [m for m in pending if m.state == state]
+        STEPS[state](batch, actor_id)
+        pending = [m for m in pending if m.is_open]
+
+
+def continue_migration(migration: Migration, actor_id: int | None) -> None:
+    advance([migration], actor_id)
+    notify.send_pending(migration_id=migration.id)
+
+
+def cancel(migration: Migration, actor_id: int | None) -> None:
+    """A migration that has not moved anything yet can be called off."""
+    if migration.state != S.REQUESTED:
+        raise MigrationRefused(_l("Only a migration that has not started moving can be cancelled."))
+    client = db.session.get(Client, migration.client_id)
+    _transition(migration, S.CANCELLED, actor_id)
+    if client is not None:
+        _release(client)
+    db.session.commit()
+
+
+def move_back(migration: Migration, user: User) -> Migration:
+    """A new migration to the brand the client came from, through the same checks and steps."""
+    if migration.state not in (S.COMPLETED, S.FAILED) or migration.client_id is None:
+        raise MigrationRefused(_l("Only a completed or failed migration can be moved back."))
+    client = db.session.get(Client, migration.client_id)
+    source = db.session.get(Brand, migration.source_brand_id)
+    if client.brand_id == source.id:
+        raise MigrationRefused(_l("The client is already in %(brand)s.", brand=source.name))
+    back = start(client, source, user, rollback_of=migration,
+                 override_reason=migration.override_reason or "")
+    _transition(migration, S.ROLLED_BACK, user.id, note=f"#{back.id}")
+    db.session.commit()
+    continue_migration(back, user.id)
+    return back

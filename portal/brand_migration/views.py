@@ -1,0 +1,249 @@
+"""Migrating clients between brands: the dry run, the run, the list, bulk jobs, the outbox."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.auth.forms import EmptyForm
+from portal.brand_migration import bp, bulk, notify, rules
+from portal.brand_migration.checks import CHECKS, migration_targets, run_checks
+from portal.brand_migration.forms import MigrateForm
+from portal.clients.forms import ClientSearchForm
+from portal.clients.queries import load_client_record, matching_ids
+from portal.clients.views import render_page
+from portal.extensions import db
+from portal.jobs import enqueue
+from portal.models import (
+    AssetStatus,
+    Brand,
+    BulkItem,
+    BulkJob,
+    Migration,
+    OPEN_STATES,
+    MigrationState,
+    OutboxEmail,
+)
+from portal.permissions import can, permission_required
+from portal.tenancy import get_or_404, scoped
+
+
+def _targets() -> list[Brand]:
+    return migration_targets(current_user, g.brand)
+
+
+@bp.route("/clients/<int:client_id>/migrate", methods=["GET", "POST"])
+@permission_required("migrations.create")
+def migrate(client_id: int):
+    """Choose the target, see every check (nothing changes), then start."""
+    client = load_client_record(client_id) or abort(404)
+    targets = _targets()
+    form = MigrateForm(targets, request.form if request.method == "POST" else request.args)
+    checks, target = None, None
+    if form.target.data:
+        target = next((b for b in targets if b.id == form.target.data), None)
+        if target is None:
+            form.target.errors = [_("Choose one of the brands in the list.")]
+        else:
+            checks = run_checks(client, target, current_user,
+                                override_reason=form.override_reason.data or "")
+    if request.method == "POST" and target is not None and form.validate():
+        try:
+            migration = rules.start(client, target, current_user,
+                                    preferred_date=form.preferred_date.data,
+                                    override_reason=form.override_reason.data or "")
+        except rules.MigrationRefused as refusal:
+            checks = refusal.checks
+            flash(str(refusal.message), "error")
+        else:
+            rules.continue_migration(migration, current_user.id)
+            return redirect(url_for("migrations.detail", migration_id=migration.id))
+    return render_page("migrations/migrate.html", "checks", client=client, form=form,
+                       checks=checks, target=target, can_override=can("migrations.override"))
+
+
+@bp.get("/migrations")
+@permission_required("migrations.create")
+def index():
+    state = request.args.get("state")
+    query = scoped(Migration).options(selectinload(Migration.source_brand),
+                                      selectinload(Migration.target_brand))
+    if state in {s.value for s in MigrationState}:
+        query = query.where(Migration.state == state)
+    elif state == "open":
+        query = query.where(Migration.state.in_(OPEN_STATES))
+    migrations = db.session.scalars(query.order_by(Migration.id.desc()).limit(200)).all()
+    jobs = db.session.scalars(scoped(BulkJob).order_by(BulkJob.id.desc()).limit(20)).all()
+    return render_page("migrations/index.html", "results", migrations=migrations, jobs=jobs,
+                       state=state, states=list(MigrationState))
+
+
+def _migration(migration_id: int) -> Migration:
+    return get_or_404(Migration, migration_id)
+
+
+@bp.get("/migrations/<int:migration_id>")
+@permission_required("migrations.create")
+def detail(migration_id: int):
+    migration = _migration(migration_id)
+    emails = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.migration_id == migration.id)
+        .order_by(OutboxEmail.id)
+    ).all()
+    return render_template("migrations/detail.html", migration=migration, emails=emails)
+
+
+@bp.post("/migrations/<int:migration_id>/continue")
+@permission_required("migrations.create")
+def continue_(migration_id: int):
+    migration = _migration(migration_id)
+    if EmptyForm().validate_on_submit() and migration.is_open:
+        rules.continue_migration(migration, current_user.id)
+        flash(_("Migration continued."), "success")
+    return redirect(url_for("migrations.detail", migration_id=migration.id))
+
+
+@bp.post("/migrations/<int:migration_id>/cancel")
+@permission_required("migrations.create")
+def cancel(migration_id: int):
+    migration = _migration(migration_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            rules.cancel(migration, current_user.id)
+            flash(_("Migration cancelled."), "success")
+        except rules.MigrationRefused as refusal:
+            flash(str(refusal.message), "error")
+    return redirect(url_for("migrations.detail", migration_id=migration.id))
+
+
+@bp.post("/migrations/<int:migration_id>/move-back")
+@permission_required("migrations.rollback")
+def move_back(migration_id: int):
+    migration = _migration(migration_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        back = rules.move_back(migration, current_user)
+    except rules.MigrationRefused as refusal:
+        flash(str(refusal.message), "error")
+        return redirect(url_for("migrations.detail", migration_id=migration.id))
+    flash(_("The client is being moved back."), "success")
+    # The client now lives in the brand it came back to: show the migration from there.
+    return redirect(url_for("migrations.detail", migration_id=back.id,
+                            brand_slug=back.target_brand.slug))
+
+
+# --- bulk ---------------------------------------------------------------------------------
+
+
+@bp.post("/migrations/bulk")
+@permission_required("migrations.create")
+def bulk_start():
+    """Migrate the ticked clients, or every client matching the list's search, to one target."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    target = next((b for b in _targets() if str(b.id) == request.form.get("target")), None)
+    if request.form.get("all_matching"):
+        params = ClientSearchForm(request.form).cleaned()
+        client_ids = matching_ids(**params)
+    else:
+        client_ids = [int(v) for v in request.form.getlist("client_ids") if v.isdigit()]
+    if target is None or not client_ids:
+        flash(_("Choose the clients and a target brand."), "error")
+        return redirect(request.referrer if _same_site(request.referrer)
+                        else url_for("clients.index"))
+    job = bulk.create_job(g.brand, target, current_user, client_ids)
+    enqueue("portal.brand_migration.bulk:run_job", job.id)
+    progress = url_for("migrations.bulk_job", job_id=job.id)
+    if request.htmx:  # a whole new page: the browser goes there
+        return "", 204, {"HX-Redirect": progress}
+    return redirect(progress)
+
+
+def _same_site(url: str | None) -> bool:
+    from portal.auth.views import is_safe_next
+
+    if not url:
+        return False
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.netloc == request.host and is_safe_next(parts.path)
+
+
+@bp.get("/migrations/bulk/<int:job_id>")
+@permission_required("migrations.create")
+def bulk_job(job_id: int):
+    job = get_or_404(BulkJob, job_id)
+    counts = dict(db.session.execute(
+        select(BulkItem.result, func.count(BulkItem.id)).where(BulkItem.job_id == job.id)
+        .group_by(BulkItem.result)).all())
+    items = db.session.scalars(
+        select(BulkItem).where(BulkItem.job_id == job.id, BulkItem.result != "pending")
+        .order_by(BulkItem.id).limit(500)
+    ).all()
+    return render_page("migrations/bulk.html", "progress", job=job, counts=counts,
+                       items=items)
+
+
+# --- outbox -------------------------------------------------------------------------------
+
+
+@bp.get("/outbox")
+@permission_required("outbox.view")
+def outbox():
+    status = request.args.get("status")
+    query = scoped(OutboxEmail)
+    if status in ("pending", "sent", "failed"):
+        query = query.where(OutboxEmail.status == status)
+    emails = db.session.scalars(query.order_by(OutboxEmail.id.desc()).limit(200)).all()
+    return render_template("migrations/outbox.html", emails=emails, status=status,
+                           configured=notify.mail_configured())
+
+
+@bp.get("/outbox/<int:email_id>")
+@permission_required("outbox.view")
+def outbox_email(email_id: int):
+    return render_template("migrations/email.html", email=get_or_404(OutboxEmail, email_id))
+
+
+@bp.post("/outbox/<int:email_id>/retry")
+@permission_required("outbox.view")
+def outbox_retry(email_id: int):
+    email = get_or_404(OutboxEmail, email_id)
+    if EmptyForm().validate_on_submit():
+        if notify.retry(email):
+            flash(_("Email sent."), "success")
+        elif not notify.mail_configured():
+            flash(_("No mail server is configured: the email stays in the outbox."), "error")
+        else:
+            flash(_("The email could not be sent: %(error)s", error=email.last_error), "error")
+    return redirect(url_for("migrations.outbox_email", email_id=email.id))
+
+
+DIFFERENCES = {
+    "missing": _l("Device missing"),
+    "unexpected": _l("Unexpected device"),
+    "status": _l("Device status changed"),
+    "asset_brand": _l("Device not in the new brand"),
+    "client_brand": _l("Client not in the new brand"),
+    "client_group": _l("Client permission group not mapped"),
+}
+OUTBOX_STATUS = {"pending": _l("Waiting"), "sent": _l("Sent"), "failed": _l("Failed")}
+RESULTS = {"migrated": _l("Migrated"), "refused": _l("Refused"), "failed": _l("Failed"),
+           "pending": _l("Waiting")}
+
+
+@bp.context_processor
+def labels():
+    return {
+        "check_labels": {key: label for key, (label, _tab) in CHECKS.items()},
+        "difference_labels": DIFFERENCES,
+        "asset_status": lambda value: AssetStatus(value).label,
+        "outbox_status": lambda value: OUTBOX_STATUS.get(value, value),
+        "result_label": lambda value: RESULTS.get(value, value),
+    }

@@ -1,0 +1,49 @@
+"""Background jobs: RQ on Redis when REDIS_URL is set, else a thread of this process.
+
+The job functions are the same either way; they run inside an app context.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import current_app
+
+
+def enqueue(function_path: str, *args) -> None:
+    """Run `module:function(*args)` in the background."""
+    app = current_app._get_current_object()
+    if app.config.get("JOBS_INLINE"):
+        _call(function_path, *args)
+    elif app.config.get("REDIS_URL"):
+        from redis import Redis
+        from rq import Queue
+
+        queue = Queue("portal", connection=Redis.from_url(app.config["REDIS_URL"]))
+        queue.enqueue("portal.jobs.run_in_app", function_path, *args, job_timeout=3600)
+    else:
+        threading.Thread(target=_run_with_app, args=(app, function_path, *args),
+                         daemon=True).start()
+
+
+def _call(function_path: str, *args) -> None:
+    module_name, name = function_path.split(":")
+    module = __import__(module_name, fromlist=[name])
+    getattr(module, name)(*args)
+
+
+def _run_with_app(app, function_path: str, *args) -> None:
+    with app.app_context():
+        try:
+            _call(function_path, *args)
+        except Exception:
+            app.logger.exception("background job %s%r failed", function_path, args)
+            raise
+
+
+def run_in_app(function_path: str, *args) -> None:
+    """The RQ worker's entry point: a fresh app around the job."""
+    from portal import create_app
+
+    app = create_app()
+    _run_with_app(app, function_path, *args)
