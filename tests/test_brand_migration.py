@@ -441,10 +441,10 @@ def test_a_bulk_job_resumes_after_a_crash(app, setup):
                               db.session.get(User, setup["admin"]), [setup["client"]])
         # The crash: the migration was started and committed, then the worker died.
         item = db.session.scalar(select(BulkItem))
-        migration = rules.start(db.session.get(Client, setup["client"]),
-                                db.session.get(Brand, setup["premium"]),
-                                db.session.get(User, setup["admin"]), bulk_job_id=job.id)
-        item.migration_id = migration.id
+        started, _ = rules.start_many([db.session.get(Client, setup["client"])],
+                                      db.session.get(Brand, setup["premium"]),
+                                      db.session.get(User, setup["admin"]), bulk_job_id=job.id)
+        item.migration_id = started[0].id
         db.session.commit()
         bulk.run_job(job.id)
         assert db.session.scalar(select(BulkItem.result)) == "migrated"

@@ -75,20 +75,22 @@ def _run_chunk(job: BulkJob, items: list[BulkItem], user: User, target: Brand,
                      selectinload(Client.client_group), selectinload(Client.brand))
         )
     }
+    candidates = []
     for item in items:
         client = clients.get(item.client_id)
         if client is None or client.brand_id != job.source_brand_id:
             item.result, item.message = "refused", None
-            continue
-        try:
-            migration = rules.start(client, target, user, bulk_job_id=job.id, commit=False,
-                                    memo=memo)
-        except rules.MigrationRefused as refusal:
+        else:
+            candidates.append(client)
+    started, refused = rules.start_many(candidates, target, user, bulk_job_id=job.id, memo=memo)
+    by_client = {m.client_id: m for m in started}
+    for item in items:
+        if item.client_id in refused:
             item.result = "refused"
-            item.message = "; ".join(c.label for c in refusal.checks if not c.ok)
-            continue
-        memo["taken"][target.id].add(client.provider_user_id)
-        item.migration_id = migration.id
+            item.message = "; ".join(c.label for c in refused[item.client_id] if not c.ok)
+        elif item.client_id in by_client:
+            item.migration_id = by_client[item.client_id].id
+            memo["taken"][target.id].add(clients[item.client_id].provider_user_id)
     db.session.commit()  # the started migrations, and the refusals, are on record
     _finish_started(job, user)
     job.processed = db.session.scalar(

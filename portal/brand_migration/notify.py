@@ -30,13 +30,15 @@ def recipients_of(client: Client) -> list[str]:
     return unique
 
 
+def migrations_with_emails(migration_ids: list[int]) -> set[int]:
+    """The migrations whose emails are already in the outbox."""
+    return set(db.session.scalars(
+        select(OutboxEmail.migration_id).where(OutboxEmail.migration_id.in_(migration_ids))
+    ))
+
+
 def queue_migration_emails(migration: Migration, client: Client) -> list[OutboxEmail]:
-    """The emails of a migration, once: running the step again adds none."""
-    exists = db.session.scalar(
-        select(OutboxEmail.id).where(OutboxEmail.migration_id == migration.id).limit(1)
-    )
-    if exists is not None:
-        return []
+    """The emails of a migration, in the client's language, added to the outbox."""
     with force_locale(client.locale):
         subject = _("Your tracking platform has a new address")
         body = render_template("emails/migration.txt", client=client, migration=migration,

@@ -44,8 +44,9 @@ class MigrationRefused(Exception):
 
 def _transition(migration: Migration, to_state: MigrationState, actor_id: int | None,
                 note: str | None = None) -> None:
-    migration.events.append(MigrationEvent(from_state=migration.state, to_state=to_state,
-                                           actor_id=actor_id, note=note))
+    # Added to the session, not to migration.events: appending would load the whole timeline.
+    db.session.add(MigrationEvent(migration_id=migration.id, from_state=migration.state,
+                                  to_state=to_state, actor_id=actor_id, note=note))
     audit.record(f"migration.{to_state.value}", brand_id=migration.source_brand_id,
                  client_id=migration.client_id, field="migration", old=migration.state.value
                  if migration.state else None, new=to_state.value, note=note, actor_id=actor_id)
@@ -56,39 +57,52 @@ def _transition(migration: Migration, to_state: MigrationState, actor_id: int | 
 
 
 def start(client: Client, target: Brand, user: User, *, preferred_date: date | None = None,
-          override_reason: str = "", rollback_of: Migration | None = None,
-          bulk_job_id: int | None = None, commit: bool = True,
-          memo: dict | None = None) -> Migration:
+          override_reason: str = "", rollback_of: Migration | None = None) -> Migration:
     """Check, then open the migration and freeze the client. Refused checks change nothing,
     but the refusal is in the client's History."""
-    checks = run_checks(client, target, user, override_reason=override_reason, memo=memo,
-                        rollback_of=rollback_of)
-    if not all_pass(checks):
-        failed = ", ".join(c.key for c in checks if not c.ok)
-        audit.record("migration.refused", brand_id=client.brand_id, client_id=client.id,
-                     field="migration", new=target.slug, note=failed, actor_id=user.id)
-        if commit:
-            db.session.commit()
-        raise MigrationRefused(_l("The migration cannot start: some checks failed."), checks)
-    migration = Migration(
-        client_id=client.id, client_name=client.name, source_brand_id=client.brand_id,
-        target_brand_id=target.id, state=S.REQUESTED, preferred_date=preferred_date,
-        override_reason=override_reason.strip() or None, rollback_of_id=
-        rollback_of.id if rollback_of else None, bulk_job_id=bulk_job_id,
-        created_by_id=user.id, checks=[c.as_dict() for c in checks],
-        source_client_group_id=client.client_group_id,
-    )
-    db.session.add(migration)
-    db.session.flush()
-    migration.events.append(MigrationEvent(to_state=S.REQUESTED, actor_id=user.id,
-                                           note=migration.override_reason))
-    audit.record("migration.requested", brand_id=client.brand_id, client_id=client.id,
-                 field="migration", new=target.slug, note=migration.override_reason,
-                 actor_id=user.id)
-    client.frozen_by_migration_id = migration.id
-    if commit:
-        db.session.commit()
-    return migration
+    started, refused = start_many([client], target, user, preferred_date=preferred_date,
+                                  override_reason=override_reason, rollback_of=rollback_of)
+    db.session.commit()
+    if refused:
+        raise MigrationRefused(_l("The migration cannot start: some checks failed."),
+                               refused[client.id])
+    return started[0]
+
+
+def start_many(clients: list[Client], target: Brand, user: User, *,
+               preferred_date: date | None = None, override_reason: str = "",
+               rollback_of: Migration | None = None, bulk_job_id: int | None = None,
+               memo: dict | None = None) -> tuple[list[Migration], dict[int, list]]:
+    """start() for many clients, in the caller's transaction: (started, refused checks)."""
+    started, refused = [], {}
+    reason = override_reason.strip() or None
+    for client in clients:
+        checks = run_checks(client, target, user, override_reason=override_reason, memo=memo,
+                            rollback_of=rollback_of)
+        if not all_pass(checks):
+            audit.record("migration.refused", brand_id=client.brand_id, client_id=client.id,
+                         field="migration", new=target.slug, actor_id=user.id,
+                         note=", ".join(c.key for c in checks if not c.ok))
+            refused[client.id] = checks
+            continue
+        migration = Migration(
+            client_id=client.id, client_name=client.name, source_brand_id=client.brand_id,
+            target_brand_id=target.id, state=S.REQUESTED, preferred_date=preferred_date,
+            override_reason=reason, rollback_of=rollback_of, bulk_job_id=bulk_job_id,
+            created_by_id=user.id, checks=[c.as_dict() for c in checks],
+            source_client_group_id=client.client_group_id,
+        )
+        # A new object's list: appending loads nothing.
+        migration.events.append(MigrationEvent(to_state=S.REQUESTED, actor_id=user.id,
+                                               note=reason))
+        db.session.add(migration)
+        audit.record("migration.requested", brand_id=client.brand_id, client_id=client.id,
+                     field="migration", new=target.slug, note=reason, actor_id=user.id)
+        started.append((client, migration))
+    db.session.flush()  # one flush gives every migration its id
+    for client, migration in started:
+        client.frozen_by_migration_id = migration.id
+    return [migration for _, migration in started], refused
 
 
 # --- the steps ----------------------------------------------------------------------------
@@ -109,9 +123,10 @@ def _snapshot(client_ids: list[int]) -> dict[int, list]:
 def begin_move(migrations: list[Migration], actor_id: int | None) -> None:
     """requested -> moving: the snapshot of the devices before anything moves."""
     shots = _snapshot([m.client_id for m in migrations])
-    for migration in migrations:
-        migration.snapshot_before = shots[migration.client_id]
-        _transition(migration, S.MOVING, actor_id)
+    with db.session.no_autoflush:
+        for migration in migrations:
+            migration.snapshot_before = shots[migration.client_id]
+            _transition(migration, S.MOVING, actor_id)
     db.session.commit()
 
 
@@ -119,16 +134,8 @@ def move(migrations: list[Migration], actor_id: int | None) -> None:
     """moving -> verifying: the client, its devices and everything it owns change brand in one
     transaction (contacts, documents, business units hang from the client and go with it)."""
     clients = _clients_of(migrations)
-    for migration in migrations:
-        client = clients[migration.client_id]
-        target = migration.target_brand
-        _, group_id = target_group_for(client, target, migration.rollback_of)
-        migration.target_client_group_id = group_id
-        migration.tracking_url = tracking_url(target, country_code=client.country_code,
-                                              language=client.locale)
-        client.brand_id = target.id
-        client.client_group_id = group_id
-        _transition(migration, S.VERIFYING, actor_id)
+    with db.session.no_autoflush:
+        _move_clients(migrations, clients, actor_id)
     by_target: dict[int, list[int]] = {}
     for migration in migrations:
         by_target.setdefault(migration.target_brand_id, []).append(migration.client_id)
@@ -140,11 +147,34 @@ def move(migrations: list[Migration], actor_id: int | None) -> None:
     db.session.commit()
 
 
+def _move_clients(migrations: list[Migration], clients: dict[int, Client],
+                  actor_id: int | None) -> None:
+    groups: dict[tuple, int | None] = {}  # the same group maps the same way for every client
+    for migration in migrations:
+        client = clients[migration.client_id]
+        target = migration.target_brand
+        key = (client.client_group_id, target.id, migration.rollback_of_id)
+        if key not in groups:
+            groups[key] = target_group_for(client, target, migration.rollback_of)[1]
+        migration.target_client_group_id = groups[key]
+        migration.tracking_url = tracking_url(target, country_code=client.country_code,
+                                              language=client.locale)
+        client.brand_id = target.id
+        client.client_group_id = groups[key]
+        _transition(migration, S.VERIFYING, actor_id)
+
+
 def verify(migrations: list[Migration], actor_id: int | None) -> None:
     """verifying -> notifying, or failed: every device still there with the same status, in
     the target brand; the client there too, with its permission group mapped."""
     clients = _clients_of(migrations)
     shots = _snapshot([m.client_id for m in migrations])
+    with db.session.no_autoflush:
+        _verify_each(migrations, clients, shots, actor_id)
+    db.session.commit()
+
+
+def _verify_each(migrations, clients, shots, actor_id) -> None:
     for migration in migrations:
         client = clients[migration.client_id]
         after = shots[migration.client_id]
@@ -162,7 +192,6 @@ def verify(migrations: list[Migration], actor_id: int | None) -> None:
             _release(client)
         else:
             _transition(migration, S.NOTIFYING, actor_id)
-    db.session.commit()
 
 
 def compare(before: list, after: list, target_brand_id: int) -> list[dict]:
@@ -186,11 +215,14 @@ def compare(before: list, after: list, target_brand_id: int) -> list[dict]:
 def notify_client(migrations: list[Migration], actor_id: int | None) -> None:
     """notifying -> completed: the emails go to the outbox in the same transaction."""
     clients = _clients_of(migrations)
-    for migration in migrations:
-        client = clients[migration.client_id]
-        notify.queue_migration_emails(migration, client)
-        _transition(migration, S.COMPLETED, actor_id)
-        _release(client)
+    queued = notify.migrations_with_emails([m.id for m in migrations])
+    with db.session.no_autoflush:
+        for migration in migrations:
+            client = clients[migration.client_id]
+            if migration.id not in queued:  # this step ran before a crash: no second email
+                notify.queue_migration_emails(migration, client)
+            _transition(migration, S.COMPLETED, actor_id)
+            _release(client)
     db.session.commit()
 
 
@@ -201,8 +233,9 @@ def _release(client: Client) -> None:
 def _clients_of(migrations: list[Migration]) -> dict[int, Client]:
     ids = [m.client_id for m in migrations]
     clients = db.session.scalars(
-        select(Client).where(Client.id.in_(ids)).options(
-            selectinload(Client.contacts), selectinload(Client.client_group))
+        select(Client).where(Client.id.in_(ids))
+        .options(selectinload(Client.contacts), selectinload(Client.client_group))
+        .execution_options(populate_existing=True)  # what the database says, not a cache
     )
     return {client.id: client for client in clients}
 
@@ -218,12 +251,18 @@ STEPS: dict[MigrationState, Callable[[list[Migration], int | None], None]] = {
 def advance(migrations: list[Migration], actor_id: int | None = None) -> None:
     """Run every open migration to its end, one step (one commit) at a time. Safe to call again
     after a crash at any point: each step starts from the state the last commit left."""
-    pending = [m for m in migrations if m.is_open]
-    while pending:
-        state = pending[0].state
-        batch = [m for m in pending if m.state == state]
-        STEPS[state](batch, actor_id)
-        pending = [m for m in pending if m.is_open]
+    session = db.session()
+    # These objects are ours for the run: re-reading each one after every commit would cost
+    # a query per migration per step. The steps re-read clients and devices themselves.
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        pending = [m for m in migrations if m.is_open]
+        while pending:
+            state = pending[0].state
+            STEPS[state]([m for m in pending if m.state == state], actor_id)
+            pending = [m for m in pending if m.is_open]
+    finally:
+        session.expire_on_commit = keep
 
 
 def continue_migration(migration: Migration, actor_id: int | None) -> None:
