@@ -20,6 +20,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(translate)
+    app.cli.add_command(worker_command)
 
 
 @click.command("seed-demo")
@@ -122,3 +123,16 @@ def compile() -> None:  # noqa: A001 - the command's name
 def init(language: str) -> None:
     """Start a catalog for a new language."""
     _pybabel("init", "-i", str(POT_FILE), "-d", str(TRANSLATIONS), "-l", language)
+
+
+@click.command("worker")
+def worker_command() -> None:
+    """Run the background-job worker (needs REDIS_URL; without it jobs run in the web process)."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Worker
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.UsageError("REDIS_URL is not set: jobs run inside the web process.")
+    Worker(["portal"], connection=Redis.from_url(url)).work()

@@ -1,0 +1,85 @@
+"""The same code paths on the real services CI provides: Redis for throttling and for jobs.
+
+Skipped where no Redis answers at REDIS_TEST_URL (default redis://127.0.0.1:6379/15).
+"""
+
+import os
+
+import pytest
+from sqlalchemy import select
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import Brand, BulkItem, Client, Role
+from tests.conftest import login, make_brand, make_client, make_user
+
+REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis():
+    try:
+        from redis import Redis
+
+        connection = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+        connection.ping()
+        return connection
+    except Exception:  # noqa: BLE001 - any failure means: no Redis here
+        return None
+
+
+@pytest.fixture
+def redis_db():
+    connection = _redis()
+    if connection is None:
+        pytest.skip("no Redis at " + REDIS_URL)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+    connection.close()
+
+
+def test_failed_sign_ins_are_counted_across_workers(app_config, redis_db, app):
+    """Two app processes share the count through Redis, as two gunicorn workers would."""
+    config = app_config | {"RATELIMIT_STORAGE_URI": REDIS_URL}
+    first, second = create_app(config), create_app(config)
+    with first.app_context():
+        brand = make_brand("acme")
+        make_user("reseller@acme.test", brand, Role.RESELLER)
+    for worker in (first, second, first, second, first):
+        login(worker.test_client(), "acme", "reseller@acme.test", "wrong")
+    response = login(second.test_client(), "acme", "reseller@acme.test")
+    assert response.status_code == 429
+    for worker in (first, second):
+        with worker.app_context():
+            db.engine.dispose()
+
+
+def test_a_bulk_job_runs_on_an_rq_worker(app_config, redis_db, app, monkeypatch):
+    from rq import Queue, SimpleWorker
+
+    monkeypatch.setenv("DATABASE_URL", app_config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("SECRET_KEY", "test-secret")
+    config = app_config | {"JOBS_INLINE": False, "REDIS_URL": REDIS_URL}
+    web = create_app(config)
+    with web.app_context():
+        north = make_brand("north")
+        make_brand("premium")
+        manager = make_user("root@platform.test", None, is_platform_admin=True)
+        ids = [make_client(north, name=f"Queued {i}", account_manager_id=manager.id).id
+               for i in range(3)]
+    http = web.test_client()
+    login(http, "north", "root@platform.test")
+    with web.app_context():
+        premium_id = db.session.scalar(select(Brand.id).where(Brand.slug == "premium"))
+    response = http.post("/north/migrations/bulk", data={
+        "target": premium_id, "client_ids": [str(i) for i in ids]})
+    assert response.status_code == 302
+    with web.app_context():
+        assert db.session.scalar(select(BulkItem.result).limit(1)) == "pending"  # queued only
+    SimpleWorker([Queue("portal", connection=redis_db)], connection=redis_db).work(burst=True)
+    with web.app_context():
+        results = db.session.scalars(select(BulkItem.result)).all()
+        moved = db.session.scalars(select(Client.brand_id).where(Client.id.in_(ids))).all()
+        db.engine.dispose()
+    assert results == ["migrated"] * 3
+    assert set(moved) == {premium_id}
