@@ -1,16 +1,21 @@
 """Demo data: five brands, their staff and realistic clients, safe to run again (seed-demo).
 
-Clients are written with Core bulk inserts so that a hundred thousand per brand take seconds.
-Every client is generated from its own random.Random seeded by (brand slug, sequence number), so
-a rerun, or a larger --clients later, produces the same rows for the same sequence numbers.
+Clients go in with Core bulk inserts, generated in a worker process while this one writes, so
+100,000 clients per brand take well under a minute on SQLite. Each client comes from its own
+random.Random seeded by (brand slug, sequence number): a rerun, or a larger --clients later,
+gives the same rows for the same sequence numbers (dates are relative to the day of the run).
 """
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import re
+import sys
 import zlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -36,6 +41,7 @@ from portal.models import (
     Membership,
     PaymentMethod,
     PaymentStatus,
+    PermissionGroup,
     Role,
     Segment,
     User,
@@ -456,14 +462,29 @@ TRACKER_MODELS = ("Teltonika FMB920", "Teltonika FMC130", "Queclink GV300", "Rup
 
 BATCH_SIZE = 5_000
 COMPANY_SHARE = 0.55
+# Each child row costs about as much to insert as to generate: keep the optional ones sparse.
+SECOND_CONTACT_SHARE = 0.25
+DOCUMENT_SHARE = 0.4  # of clients, a scanned identity or registration document
+CONTRACT_SHARE = 0.5  # of clients with at least one device
+CARD_SHARE = 0.3
 # Tuples for rng.choice(): cheaper than rng.choices(weights=...) in the hot loop.
 ASSETS_PER_CLIENT = (0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4)  # mean 2.05
 CLIENT_STATUSES = (ClientStatus.ACTIVE,) * 8 + (ClientStatus.CANCELLED, ClientStatus.BLOCKED)
 PERSON_SEGMENTS = (Segment.OTHER,) * 8 + (Segment.RENTAL, Segment.SERVICE_PROVIDER)
 ACTIVE_ASSET_STATUSES = (AssetStatus.ACTIVE,) * 18 + (AssetStatus.SUSPENDED,
                                                       AssetStatus.INACTIVE)  # fmt: skip
+# A blocked client's devices are suspended, a cancelled one's switched off.
+ASSET_STATUS_OF_CLIENT = {
+    ClientStatus.BLOCKED: AssetStatus.SUSPENDED,
+    ClientStatus.CANCELLED: AssetStatus.INACTIVE,
+}
 STOCK_PER_CLIENTS = 5  # one unassigned device in stock per five clients: 10 for 50
 HISTORY_DAYS = 3 * 365
+
+# Summary keys, in the order they are reported; the child tables, in the order they are filled.
+COUNTED = ("clients_added", "addresses_added", "contacts_added", "documents_added",
+           "contracts_added", "payment_methods_added", "assets_added")  # fmt: skip
+CHILD_MODELS = (Address, Contact, Document, Contract, PaymentMethod, Asset)
 
 # --- Public entry point ----------------------------------------------------------------------
 
@@ -476,12 +497,22 @@ def seed_demo(password: str, clients_per_brand: int = 50) -> dict[str, int]:
     summary = {"brands": len(brands), "users": 1 + 2 * len(brands), "users_added": users_added}
     summary |= dict.fromkeys(COUNTED, 0)
     now = utcnow().replace(microsecond=0)
-    for spec in DEMO_BRANDS:
-        brand = brands[spec.slug]
-        plan = _BrandPlan(spec, brand.id, brand.country_code, brand.default_locale,
-                          staff[spec.slug], now)  # fmt: skip
-        _add_counts(summary, _seed_clients(plan, clients_per_brand))
-        _add_counts(summary, _seed_stock(plan, clients_per_brand // STOCK_PER_CLIENTS))
+    # The drafts hold no reference cycles, yet the collector would keep rescanning millions of
+    # young dicts: a quarter of the run time at 100,000 clients per brand.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with _worker_pool() if clients_per_brand > BATCH_SIZE else nullcontext() as pool:
+            for spec in DEMO_BRANDS:
+                brand = brands[spec.slug]
+                plan = _BrandPlan(
+                    spec, brand.id, brand.country_code, brand.default_locale, staff[spec.slug], now
+                )
+                _add_counts(summary, _seed_clients(plan, clients_per_brand, pool))
+                _add_counts(summary, _seed_stock(plan, clients_per_brand // STOCK_PER_CLIENTS))
+    finally:
+        if collecting:
+            gc.enable()
     db.session.commit()
     return summary
 
@@ -516,6 +547,9 @@ def _ensure_brands() -> dict[str, Brand]:
 
 def _ensure_staff(password: str, brands: dict[str, Brand]) -> tuple[dict[str, list[int]], int]:
     """Users and memberships; returns {slug: [reseller id, admin id]} and how many were new."""
+    # Imported here: portal.admin pulls in the blueprints, which import the models first.
+    from portal.admin.rules import ensure_builtin_groups
+
     created = 0
 
     def get_or_create(email: str, name: str, is_platform_admin: bool = False) -> User:
@@ -523,8 +557,13 @@ def _ensure_staff(password: str, brands: dict[str, Brand]) -> tuple[dict[str, li
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
             created += 1
-            user = User(email=email, name=name, password_hash=hash_password(password),
-                        locale=None, is_platform_admin=is_platform_admin)  # fmt: skip
+            user = User(
+                email=email,
+                name=name,
+                password_hash=hash_password(password),
+                locale=None,
+                is_platform_admin=is_platform_admin,
+            )
             db.session.add(user)
             db.session.flush()
         return user
@@ -537,22 +576,24 @@ def _ensure_staff(password: str, brands: dict[str, Brand]) -> tuple[dict[str, li
             Role.RESELLER: get_or_create(f"reseller@{spec.slug}.demo.test", spec.reseller_name),
         }
     for spec in DEMO_BRANDS:
+        groups = ensure_builtin_groups(brands[spec.slug])  # a membership names a group
         for source in (spec.slug, INHERITED_STAFF.get(spec.slug)):
             for role, user in users.get(source, {}).items():
-                _ensure_membership(user, brands[spec.slug], role)
+                _ensure_membership(user, brands[spec.slug], groups[role])
     db.session.flush()
-    staff = {slug: [by_role[Role.RESELLER].id, by_role[Role.BRAND_ADMIN].id]
-             for slug, by_role in users.items()}  # fmt: skip
+    staff = {
+        slug: [by_role[Role.RESELLER].id, by_role[Role.BRAND_ADMIN].id]
+        for slug, by_role in users.items()
+    }
     return staff, created
 
 
-def _ensure_membership(user: User, brand: Brand, role: Role) -> None:
+def _ensure_membership(user: User, brand: Brand, group: PermissionGroup) -> None:
     exists = db.session.scalar(
-        select(Membership.id).where(Membership.user_id == user.id,
-                                    Membership.brand_id == brand.id)
-    )  # fmt: skip
+        select(Membership.id).where(Membership.user_id == user.id, Membership.brand_id == brand.id)
+    )
     if exists is None:
-        db.session.add(Membership(user=user, brand=brand, role=role))
+        db.session.add(Membership(user=user, brand=brand, group=group))
 
 
 # --- Clients ---------------------------------------------------------------------------------
@@ -561,8 +602,15 @@ def _ensure_membership(user: User, brand: Brand, role: Role) -> None:
 class _BrandPlan:
     """What the generators need to know about one brand, as plain values (no ORM access)."""
 
-    def __init__(self, spec: BrandSpec, brand_id: int, country_code: str, locale: str,
-                 managers: list[int], now: datetime) -> None:  # fmt: skip
+    def __init__(
+        self,
+        spec: BrandSpec,
+        brand_id: int,
+        country_code: str,
+        locale: str,
+        managers: list[int],
+        now: datetime,
+    ) -> None:
         self.spec = spec
         self.brand_id = brand_id
         # An existing brand keeps its country; fall back to the spec where we have no data.
@@ -587,13 +635,7 @@ class _Draft(NamedTuple):
     assets: list[Row]
 
 
-# Summary keys, in the order they are reported.
-COUNTED = ("clients_added", "addresses_added", "contacts_added", "documents_added",
-           "contracts_added", "payment_methods_added", "assets_added")  # fmt: skip
-CHILD_MODELS = (Address, Contact, Document, Contract, PaymentMethod, Asset)
-
-
-def _seed_clients(plan: _BrandPlan, target: int) -> dict[str, int]:
+def _seed_clients(plan: _BrandPlan, target: int, pool: Executor | None) -> dict[str, int]:
     existing = db.session.scalar(
         select(func.count(Client.id)).where(Client.brand_id == plan.brand_id)
     )
@@ -603,25 +645,38 @@ def _seed_clients(plan: _BrandPlan, target: int) -> dict[str, int]:
         return counts
     first = _next_client_seq(plan)
     end = first + missing
-    batches = (range(seq, min(seq + BATCH_SIZE, end)) for seq in range(first, end, BATCH_SIZE))
-    for drafts in _ahead(lambda seqs: [_client_draft(plan, seq) for seq in seqs], batches):
-        _add_counts(counts, _insert_batch(drafts))
+    batches = [range(seq, min(seq + BATCH_SIZE, end)) for seq in range(first, end, BATCH_SIZE)]
+    for drafts in _drafts_ahead(pool, plan, batches):
+        _add_counts(counts, _insert_batch(plan.brand_id, drafts))
         db.session.commit()  # a crash keeps whole batches; a rerun tops up from there
     return counts
 
 
-def _ahead(work: Callable[[Any], Any], items: Iterator[Any]) -> Iterator[Any]:
-    """work(item) for each item, the next one computed in a thread while the caller uses this
-    one: database drivers release the GIL while the database works."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = None
-        for item in items:
-            future = pool.submit(work, item)
-            if pending is not None:
-                yield pending.result()
-            pending = future
-        if pending is not None:
-            yield pending.result()
+def _worker_pool() -> ProcessPoolExecutor:
+    """One process that generates drafts while this one inserts: both are pure Python, so a
+    thread would only take turns for the GIL. No process starts until work is submitted."""
+    # fork where it is safe (Linux): instant, and no re-import of __main__; the child never
+    # touches the inherited database connections.
+    method = "fork" if sys.platform == "linux" else None
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method))
+
+
+def _drafts_ahead(
+    pool: Executor | None, plan: _BrandPlan, batches: list[range]
+) -> Iterator[list[_Draft]]:
+    """The drafts of each batch; with more than one, made in the pool one batch ahead."""
+    if pool is None or len(batches) == 1:  # the default 50: not worth a process
+        yield from (_batch_drafts(plan, seqs) for seqs in batches)
+        return
+    pending = pool.submit(_batch_drafts, plan, batches[0])
+    for seqs in batches[1:]:
+        ready, pending = pending, pool.submit(_batch_drafts, plan, seqs)
+        yield ready.result()
+    yield pending.result()
+
+
+def _batch_drafts(plan: _BrandPlan, seqs: range) -> list[_Draft]:
+    return [_client_draft(plan, seq) for seq in seqs]
 
 
 def _next_client_seq(plan: _BrandPlan) -> int:
@@ -649,15 +704,19 @@ def _highest_imei_counter(plan: _BrandPlan, *, stock: bool) -> int:
     return int(serial[4:14]) if serial and serial.isdigit() else 0
 
 
-def _insert_batch(drafts: list[_Draft]) -> dict[str, int]:
-    # RETURNING without sort_by_parameter_order: SQLite cannot keep that order in batches and
-    # would fall back to one statement per row. The (brand, provider id) pair is unique, so
-    # the ids are matched back by provider_user_id instead.
-    result = db.session.execute(
-        insert(Client.__table__).returning(Client.id, Client.provider_user_id),
-        [draft.client for draft in drafts],
+def _insert_batch(brand_id: int, drafts: list[_Draft]) -> dict[str, int]:
+    # Plain executemany, then the new ids by (brand, provider id), which is unique. RETURNING
+    # measured slower on both databases: with sort_by_parameter_order SQLite falls back to one
+    # statement per row, and psycopg spends ~100 us per row parsing the long multi-VALUES text.
+    last_id = db.session.scalar(select(func.max(Client.id))) or 0
+    db.session.execute(insert(Client.__table__), [draft.client for draft in drafts])
+    ids = dict(
+        db.session.execute(
+            select(Client.provider_user_id, Client.id).where(
+                Client.brand_id == brand_id, Client.id > last_id
+            )
+        ).all()
     )
-    ids = {provider_id: client_id for client_id, provider_id in result}
     counts = {"clients_added": len(drafts)}
     for model in CHILD_MODELS:
         name = model.__tablename__
@@ -699,22 +758,39 @@ def _client_draft(plan: _BrandPlan, seq: int) -> _Draft:
     provider_id = f"{plan.spec.prefix}-{seq:06d}"
     login_email = email if rng.random() < 0.85 else ""
     client = {
-        "brand_id": plan.brand_id, "provider_user_id": provider_id, "kind": kind,
-        "name": name, "document_number": document_number, "email": email, "phone": phone,
-        "mobile": mobile, "segment": segment, "status": status,
+        "brand_id": plan.brand_id,
+        "provider_user_id": provider_id,
+        "kind": kind,
+        "name": name,
+        "document_number": document_number,
+        "email": email,
+        "phone": phone,
+        "mobile": mobile,
+        "segment": segment,
+        "status": status,
         "account_manager_id": plan.admin_id if rng.random() < 0.25 else plan.reseller_id,
-        "payment_status": (PaymentStatus.DELINQUENT if rng.random() < 0.15
-                           else PaymentStatus.UP_TO_DATE),
-        "login_email": login_email, "login_password_hash": None, "locale": plan.locale,
-        "country_code": country.code, "version": 1, "created_at": created_at,
+        "payment_status": (
+            PaymentStatus.DELINQUENT if rng.random() < 0.15 else PaymentStatus.UP_TO_DATE
+        ),
+        "login_email": login_email,
+        "login_password_hash": None,
+        "locale": plan.locale,
+        "country_code": country.code,
+        "version": 1,
+        "created_at": created_at,
         "updated_at": created_at + (plan.now - created_at) * rng.random(),
         # Core inserts skip the ORM's before_flush hook: fill the derived columns here.
         "name_key": _fold(name),
         "search_text": client_search_text(
-            name=name, email=email, login_email=login_email, document_number=document_number,
-            phone=phone, mobile=mobile, provider_user_id=provider_id,
+            name=name,
+            email=email,
+            login_email=login_email,
+            document_number=document_number,
+            phone=phone,
+            mobile=mobile,
+            provider_user_id=provider_id,
         ),
-    }  # fmt: skip
+    }
     main_contact = {
         "name": person,
         "email": email if domain is None else _email(first, last, domain, rng),
@@ -727,7 +803,7 @@ def _client_draft(plan: _BrandPlan, seq: int) -> _Draft:
         client=client,
         addresses=[address],
         contacts=[main_contact, *_other_contacts(country, city, domain, rng)],
-        documents=documents if rng.random() < 0.5 else [],
+        documents=documents if rng.random() < DOCUMENT_SHARE else [],
         contracts=_contracts(plan, seq, created_at.date(), len(assets), rng),
         payment_methods=_cards(country, person, plan.now.year, rng),
         assets=assets,
@@ -738,9 +814,9 @@ def _person(country: Country, rng: Random) -> tuple[str, str, bool]:
     female = rng.random() < 0.45
     first = rng.choice(country.female if female else country.male)
     last = rng.choice(country.surnames)
-    if country is BR and rng.random() < 0.5:  # Brazilians often carry two family names
+    if country.code == "BR" and rng.random() < 0.5:  # Brazilians often carry two family names
         last = f"{rng.choice(country.surnames)} {last}"
-    if country is PL and female:
+    if country.code == "PL" and female:
         last = _polish_feminine(last)
     return first, last, female
 
@@ -791,7 +867,7 @@ def _landline(country: Country, city: City, rng: Random) -> str:
 def _mobile(country: Country, city: City, rng: Random) -> str:
     prefix = rng.choice(country.mobile_prefixes)
     length = country.mobile_length
-    if country is BR:  # mobiles carry the area code of the city: 55 11 9xxxx-xxxx
+    if country.code == "BR":  # mobiles carry the area code of the city: 55 11 9xxxx-xxxx
         prefix = city.phone_prefixes[0] + prefix
         length += 2
     return country.calling_code + prefix + _digits(rng, length - len(prefix))
@@ -807,10 +883,10 @@ def _postcode(pattern: str, rng: Random) -> str:
 
 def _address(country: Country, city: City, rng: Random) -> Row:
     district, pattern = rng.choice(city.districts)
-    number = str(rng.randrange(1, 240 if country is BR else 180))
-    if country is FR and rng.random() < 0.05:
+    number = str(rng.randrange(1, 240 if country.code == "BR" else 180))
+    if country.code == "FR" and rng.random() < 0.05:
         number += " bis"
-    elif country is BR and rng.random() < 0.03:
+    elif country.code == "BR" and rng.random() < 0.03:
         number = "s/n"  # sem número: common on roads and industrial estates
     return {
         "street": rng.choice(country.streets),
@@ -825,36 +901,39 @@ def _address(country: Country, city: City, rng: Random) -> Row:
     }
 
 
-def _other_contacts(country: Country, city: City, domain: str | None,
-                    rng: Random) -> list[Row]:  # fmt: skip
-    if rng.random() >= 0.3:
+def _other_contacts(country: Country, city: City, domain: str | None, rng: Random) -> list[Row]:
+    if rng.random() >= SECOND_CONTACT_SHARE:
         return []
     first, last, _ = _person(country, rng)
-    return [{
-        "name": f"{first} {last}",
-        "email": _email(first, last, domain or rng.choice(country.mail_domains), rng),
-        "phone": _mobile(country, city, rng) if rng.random() < 0.8
-        else _landline(country, city, rng),
-        "role": rng.choice(country.contact_roles),
-        "notify_equipment": rng.random() < 0.4,
-    }]  # fmt: skip
+    return [
+        {
+            "name": f"{first} {last}",
+            "email": _email(first, last, domain or rng.choice(country.mail_domains), rng),
+            "phone": _mobile(country, city, rng)
+            if rng.random() < 0.8
+            else _landline(country, city, rng),
+            "role": rng.choice(country.contact_roles),
+            "notify_equipment": rng.random() < 0.4,
+        }
+    ]
 
 
-def _contracts(plan: _BrandPlan, seq: int, created: date, devices: int,
-               rng: Random) -> list[Row]:  # fmt: skip
-    if devices == 0 or rng.random() < 0.4:
+def _contracts(plan: _BrandPlan, seq: int, created: date, devices: int, rng: Random) -> list[Row]:
+    if devices == 0 or rng.random() >= CONTRACT_SHARE:
         return []
     name, cents = rng.choice(plan.country.plans)
     starts = min(created + timedelta(days=rng.randrange(30)), plan.now.date())
     ends = None if rng.random() < 0.35 else _add_years(starts, rng.choice((1, 2, 3)))
-    return [{
-        "number": f"{plan.spec.prefix}-{starts.year}-{seq:06d}",
-        "plan": name,
-        "starts_on": starts,
-        "ends_on": ends,
-        "monthly_fee": Decimal(cents * devices).scaleb(-2),
-        "currency": plan.country.currency,
-    }]  # fmt: skip
+    return [
+        {
+            "number": f"{plan.spec.prefix}-{starts.year}-{seq:06d}",
+            "plan": name,
+            "starts_on": starts,
+            "ends_on": ends,
+            "monthly_fee": Decimal(cents * devices).scaleb(-2),
+            "currency": plan.country.currency,
+        }
+    ]
 
 
 def _add_years(day: date, years: int) -> date:
@@ -862,17 +941,19 @@ def _add_years(day: date, years: int) -> date:
 
 
 def _cards(country: Country, holder: str, this_year: int, rng: Random) -> list[Row]:
-    if rng.random() < 0.6:
+    if rng.random() >= CARD_SHARE:
         return []
     # Only what PaymentMethod may hold: never a card number.
-    return [{
-        "kind": CardKind.CREDIT if rng.random() < 0.6 else CardKind.DEBIT,
-        "holder": holder,
-        "network": rng.choice(country.card_networks),
-        "last4": _digits(rng, 4),
-        "exp_month": rng.randrange(1, 13),
-        "exp_year": this_year + rng.randrange(1, 6),
-    }]  # fmt: skip
+    return [
+        {
+            "kind": CardKind.CREDIT if rng.random() < 0.6 else CardKind.DEBIT,
+            "holder": holder,
+            "network": rng.choice(country.card_networks),
+            "last4": _digits(rng, 4),
+            "exp_month": rng.randrange(1, 13),
+            "exp_year": this_year + rng.randrange(1, 6),
+        }
+    ]
 
 
 # --- Assets ----------------------------------------------------------------------------------
@@ -885,21 +966,17 @@ def _client_assets(plan: _BrandPlan, seq: int, status: ClientStatus, rng: Random
         kind, models = rng.choice(plan.country.vehicles)
         if status == ClientStatus.ACTIVE:
             asset_status = rng.choice(ACTIVE_ASSET_STATUSES)
-        else:  # a blocked client's devices are suspended, a cancelled one's switched off
+        else:
             asset_status = ASSET_STATUS_OF_CLIENT[status]
-        assets.append({
-            "brand_id": plan.brand_id,
-            "serial": _imei(plan.imei_prefix, seq * 10 + slot),
-            "name": f"{kind} {number + slot} – {rng.choice(models)}",
-            "status": asset_status,
-        })  # fmt: skip
+        assets.append(
+            {
+                "brand_id": plan.brand_id,
+                "serial": _imei(plan.imei_prefix, seq * 10 + slot),
+                "name": f"{kind} {number + slot} – {rng.choice(models)}",
+                "status": asset_status,
+            }
+        )
     return assets
-
-
-ASSET_STATUS_OF_CLIENT = {
-    ClientStatus.BLOCKED: AssetStatus.SUSPENDED,
-    ClientStatus.CANCELLED: AssetStatus.INACTIVE,
-}
 
 
 def _seed_stock(plan: _BrandPlan, target: int) -> dict[str, int]:
@@ -983,8 +1060,9 @@ def _rg(rng: Random) -> str:
     return f"{body[:2]}.{body[2:5]}.{body[5:]}-{digit}"
 
 
-def _br_documents(rng: Random, kind: ClientKind, city: City, address: Row,
-                  female: bool) -> tuple[str, list[Row]]:  # fmt: skip
+def _br_documents(
+    rng: Random, kind: ClientKind, city: City, address: Row, female: bool
+) -> tuple[str, list[Row]]:
     if kind == ClientKind.COMPANY:
         nire = rng.choice(city.registry_codes) + _digits(rng, 9)  # Junta Comercial number
         return _cnpj(rng), [_doc(DocumentKind.COMPANY_REGISTRATION, nire)]
@@ -1021,15 +1099,17 @@ def _polish_id_card(rng: Random) -> str:
     return f"{letters}{check}{tail}"
 
 
-def _pl_documents(rng: Random, kind: ClientKind, city: City, address: Row,
-                  female: bool) -> tuple[str, list[Row]]:  # fmt: skip
+def _pl_documents(
+    rng: Random, kind: ClientKind, city: City, address: Row, female: bool
+) -> tuple[str, list[Row]]:
     if kind == ClientKind.COMPANY:
         return _nip(rng, city), [_doc(DocumentKind.COMPANY_REGISTRATION, _regon(rng))]
     return _pesel(rng, female), [_doc(DocumentKind.ID_CARD, _polish_id_card(rng))]
 
 
-def _fr_documents(rng: Random, kind: ClientKind, city: City, address: Row,
-                  female: bool) -> tuple[str, list[Row]]:  # fmt: skip
+def _fr_documents(
+    rng: Random, kind: ClientKind, city: City, address: Row, female: bool
+) -> tuple[str, list[Row]]:
     if kind == ClientKind.COMPANY:
         siren = str(rng.randrange(3, 10)) + _digits(rng, 7)
         siren += _luhn_digit(siren)
@@ -1051,8 +1131,9 @@ def _gb_vat(rng: Random) -> str:
     return f"GB{body}{check:02d}"
 
 
-def _gb_documents(rng: Random, kind: ClientKind, city: City, address: Row,
-                  female: bool) -> tuple[str, list[Row]]:  # fmt: skip
+def _gb_documents(
+    rng: Random, kind: ClientKind, city: City, address: Row, female: bool
+) -> tuple[str, list[Row]]:
     if kind == ClientKind.COMPANY:
         if city.region in ("Glasgow City", "City of Edinburgh"):
             number = f"SC{rng.randrange(100_000, 1_000_000)}"

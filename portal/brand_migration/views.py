@@ -15,7 +15,6 @@ from portal.brand_migration.checks import CHECKS, migration_targets, run_checks
 from portal.brand_migration.forms import MigrateForm
 from portal.clients.forms import ClientSearchForm
 from portal.clients.queries import load_client_record, matching_ids
-from portal.clients.views import render_page
 from portal.extensions import db
 from portal.jobs import enqueue
 from portal.models import (
@@ -29,6 +28,7 @@ from portal.models import (
     OutboxEmail,
 )
 from portal.permissions import can, permission_required
+from portal.rendering import render_page
 from portal.tenancy import get_or_404, scoped
 
 

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -81,10 +81,11 @@ def decode_cursor(sort: str, token: str | None):
 
 
 def _beyond(column, value, client_id, forward: bool):
-    """Rows after (forward) or before the cursor, in the column's own direction."""
-    if forward:
-        return or_(column > value, and_(column == value, Client.id > client_id))
-    return or_(column < value, and_(column == value, Client.id < client_id))
+    """Rows after (forward) or before the cursor. A row-value comparison, which SQLite and
+    PostgreSQL both answer from the (brand, sort key, id) index."""
+    key = tuple_(column, Client.id)
+    cursor = tuple_(literal(value, column.type), literal(client_id))
+    return key > cursor if forward else key < cursor
 
 
 def search_clients(

@@ -7,7 +7,6 @@ from datetime import date
 from flask import abort, g, render_template, request
 from flask_login import current_user
 from flask_babel import lazy_gettext as _l
-from jinja2_fragments.flask import render_block
 
 from portal.brand_migration.checks import migration_targets
 from portal.clients import bp
@@ -17,6 +16,7 @@ from portal.clients.forms import ClientLoginForm, ClientSearchForm, PaymentForm,
 from portal.clients.history import history_of
 from portal.clients.queries import free_assets, load_client_record, search_clients
 from portal.permissions import can, permission_required
+from portal.rendering import render_page
 
 RECORD_TABS = {
     "personal": _l("Personal data"),
@@ -27,13 +27,6 @@ RECORD_TABS = {
     "equipment": _l("Equipment"),
     "history": _l("History"),
 }
-
-
-def render_page(template: str, block: str, status: int = 200, **context):
-    """The whole page, or only `block` of the same template for an htmx request."""
-    if request.htmx and not request.htmx.boosted:
-        return render_block(template, block, **context), status
-    return render_template(template, **context), status
 
 
 @bp.get("/clients")
