@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from babel.messages.frontend import CommandLineInterface
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -24,6 +25,7 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option(
     "--password",
     default="demo-password",
@@ -47,6 +49,7 @@ def seed_demo_command(password: str, clients_per_brand: int) -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", default="Platform admin", show_default=True)
 @click.password_option(help="Asked for when not given.")
@@ -126,6 +129,7 @@ def init(language: str) -> None:
 
 
 @click.command("worker")
+@with_appcontext
 def worker_command() -> None:
     """Run the background-job worker (needs REDIS_URL; without it jobs run in the web process)."""
     from flask import current_app

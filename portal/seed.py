@@ -22,7 +22,7 @@ from functools import cache, lru_cache
 from random import Random
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from portal.extensions import db
 from portal.models import (
@@ -32,6 +32,8 @@ from portal.models import (
     Brand,
     CardKind,
     Client,
+    ClientGroup,
+    ClientGroupMapping,
     ClientKind,
     ClientStatus,
     Contact,
@@ -513,8 +515,57 @@ def seed_demo(password: str, clients_per_brand: int = 50) -> dict[str, int]:
     finally:
         if collecting:
             gc.enable()
+    _ensure_client_groups(brands)
     db.session.commit()
     return summary
+
+
+# Client permission groups of each brand, by its language: (name, features).
+CLIENT_GROUPS = {
+    "en": [("Essential", ["live_map", "trip_history", "alerts"]),
+           ("Fleet Pro", ["live_map", "trip_history", "alerts", "reports", "geofences",
+                          "drivers", "fuel", "maintenance", "api_access"])],
+    "fr": [("Essentiel", ["live_map", "trip_history", "alerts"]),
+           ("Flotte Pro", ["live_map", "trip_history", "alerts", "reports", "geofences",
+                           "drivers", "fuel", "maintenance", "api_access"])],
+    "pt": [("Essencial", ["live_map", "trip_history", "alerts"]),
+           ("Frota Pro", ["live_map", "trip_history", "alerts", "reports", "geofences",
+                          "drivers", "fuel", "maintenance", "api_access"])],
+    "pl": [("Podstawowy", ["live_map", "trip_history", "alerts"]),
+           ("Flota Pro", ["live_map", "trip_history", "alerts", "reports", "geofences",
+                          "drivers", "fuel", "maintenance", "api_access"])],
+}
+
+
+def _ensure_client_groups(brands: dict[str, Brand]) -> None:
+    """Two client groups per brand, clients without one in the first, and Northwind's groups
+    mapped to Northwind Premium's (so the migration demo passes its group check)."""
+    groups: dict[str, list[ClientGroup]] = {}
+    for slug, brand in brands.items():
+        groups[slug] = []
+        for name, features in CLIENT_GROUPS[brand.default_locale]:
+            group = db.session.scalar(select(ClientGroup).where(
+                ClientGroup.brand_id == brand.id, ClientGroup.name == name))
+            if group is None:
+                group = ClientGroup(brand_id=brand.id, name=name, features=features)
+                db.session.add(group)
+            groups[slug].append(group)
+    db.session.flush()
+    for slug, brand in brands.items():
+        db.session.execute(
+            update(Client)
+            .where(Client.brand_id == brand.id, Client.client_group_id.is_(None))
+            .values(client_group_id=groups[slug][0].id)
+            .execution_options(synchronize_session=False)
+        )
+    for source, target in zip(groups["northwind"], groups["northwind-premium"], strict=True):
+        mapped = db.session.scalar(select(ClientGroupMapping.id).where(
+            ClientGroupMapping.source_group_id == source.id,
+            ClientGroupMapping.target_brand_id == brands["northwind-premium"].id))
+        if mapped is None:
+            db.session.add(ClientGroupMapping(source_group_id=source.id,
+                                              target_brand_id=brands["northwind-premium"].id,
+                                              target_group_id=target.id))
 
 
 def _add_counts(summary: dict[str, int], counts: dict[str, int]) -> None:

@@ -1,0 +1,86 @@
+"""The demo data and the commands: seed-demo, create-admin; the demo's tenancy end to end."""
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Address, Asset, Brand, Client, Membership, User
+from tests.conftest import login
+
+SLUGS = ["northwind", "northwind-premium", "lumiere", "horizonte", "polaris"]
+
+
+@pytest.fixture
+def demo(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--password", "demo-password", "--clients", "6"])
+    assert result.exit_code == 0, result.output
+    return runner
+
+
+def count(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_seed_demo_is_idempotent(app, demo):
+    before = {m: count(app, m) for m in (Brand, User, Membership, Client, Address, Asset)}
+    assert before[Brand] == 5 and before[User] == 11 and before[Client] == 30
+    result = demo.invoke(args=["seed-demo", "--clients", "6"])
+    assert result.exit_code == 0 and "clients_added: 0" in result.output
+    assert {m: count(app, m) for m in before} == before
+    # A larger target only tops each brand up.
+    demo.invoke(args=["seed-demo", "--clients", "8"])
+    assert count(app, Client) == 40
+
+
+def test_demo_brands_languages_and_countries(app, demo):
+    with app.app_context():
+        brands = {b.slug: b for b in db.session.scalars(select(Brand))}
+        assert set(brands) == set(SLUGS)
+        assert brands["northwind-premium"].parent_id == brands["northwind"].id
+        assert [(brands[s].default_locale, brands[s].country_code) for s in SLUGS] == [
+            ("en", "GB"), ("en", "GB"), ("fr", "FR"), ("pt", "BR"), ("pl", "PL")]
+        polish = db.session.scalars(select(Client).join(Brand).where(
+            Brand.slug == "polaris")).all()
+        assert all(c.phone.startswith("48") and c.phone.isdigit() for c in polish if c.phone)
+
+
+@pytest.mark.parametrize("home", SLUGS)
+def test_each_demo_reseller_sees_only_their_brands(app, client, demo, home):
+    assert login(client, home, f"reseller@{home}.demo.test", "demo-password").status_code == 302
+    with app.app_context():
+        ids = dict(db.session.execute(
+            select(Brand.slug, func.min(Client.id)).join(Client).group_by(Brand.slug)).all())
+    allowed = {home} | ({"northwind-premium"} if home == "northwind" else set())
+    for slug in SLUGS:
+        for url in (f"/{slug}/clients", f"/{slug}/clients/{ids[slug]}",
+                    f"/{slug}/clients/{ids[slug]}?tab=history", f"/{slug}/migrations"):
+            status = client.get(url).status_code
+            if slug in allowed:
+                assert status in (200, 403), url  # their own brand: allowed, or a permission
+            else:
+                assert status == 404, url
+
+
+def test_demo_reseller_searches_and_reads_polish(app, client, demo):
+    login(client, "northwind", "reseller@northwind.demo.test", "demo-password")
+    with app.app_context():
+        name = db.session.scalar(select(Client.name).join(Brand).where(
+            Brand.slug == "northwind").limit(1))
+    page = client.get("/northwind/clients", query_string={"q": name.split()[0]}).text
+    assert name in page
+    client.post("/northwind/language", data={"locale": "pl"})
+    page = client.get("/northwind/clients").text
+    assert '<html lang="pl"' in page and "Klienci" in page
+
+
+def test_create_admin(app, demo):
+    result = demo.invoke(args=["create-admin", "boss@example.com", "--password",
+                               "Long-enough-pass-9"])
+    assert result.exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(User).where(
+            User.email == "boss@example.com")).is_platform_admin
+    bad = demo.invoke(args=["create-admin", "not-an-email", "--password", "Long-enough-pass-9"])
+    assert bad.exit_code != 0 and "EMAIL" in bad.output
