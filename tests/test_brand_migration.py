@@ -228,6 +228,7 @@ def test_the_email_speaks_the_clients_language(app, setup, locale, words):
             OutboxEmail.migration_id == migration_id))
         assert email.locale == locale
         assert words in email.body
+        assert "Northwind Premium" in email.body and "%(" not in email.body
         assert "https://tracking.pl.premium.example" in email.body
 
 
