@@ -424,7 +424,7 @@ def test_bulk_all_matching_a_search(app, client, setup):
         make_client(north, name="Elsewhere", account_manager_id=manager)
     login(client, "north", "root@platform.test")
     listing = client.get("/north/clients?q=depot").text
-    assert 'form="bulk-form"' in listing and "all 3 clients of this search" in listing
+    assert 'form="bulk-form"' in listing and "all 3 clients matching this search" in listing
     response = client.post("/north/migrations/bulk", data={
         "target": setup["premium"], "all_matching": "1", "q": "depot"}, headers=HX)
     assert response.status_code == 204 and "/north/migrations/bulk/" in response.headers[

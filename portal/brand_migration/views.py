@@ -103,7 +103,7 @@ def continue_(migration_id: int):
     migration = _migration(migration_id)
     if EmptyForm().validate_on_submit() and migration.is_open:
         rules.continue_migration(migration, current_user.id)
-        flash(_("Migration continued."), "success")
+        flash(_("Migration resumed."), "success")
     return redirect(url_for("migrations.detail", migration_id=migration.id))
 
 

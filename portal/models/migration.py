@@ -32,7 +32,7 @@ class MigrationState(LabelledEnum):
             cls.COMPLETED: _l("Completed"),
             cls.FAILED: _l("Failed"),
             cls.ROLLED_BACK: _l("Moved back"),
-            cls.CANCELLED: _l("Cancelled"),
+            cls.CANCELLED: _l("Migration cancelled"),
         }
 
 
