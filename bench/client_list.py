@@ -42,38 +42,57 @@ def median_ms(work) -> float:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"SECRET_KEY": "bench", "ARGON2_TIME_COST": 1,
-                          "ARGON2_MEMORY_COST": 1024,
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite"})
+        app = create_app(
+            {
+                "SECRET_KEY": "bench",
+                "ARGON2_TIME_COST": 1,
+                "ARGON2_MEMORY_COST": 1024,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite",
+            }
+        )
         with app.app_context():
             db.create_all()
             started = time.perf_counter()
             seed_demo("bench-password", n)
-            print(f"seeded {n:,} clients in each of 5 brands in "
-                  f"{time.perf_counter() - started:.1f} s")
+            print(
+                f"seeded {n:,} clients in each of 5 brands in {time.perf_counter() - started:.1f} s"
+            )
         with app.test_request_context():
             g.brand = db.session.scalar(select(Brand).where(Brand.slug == "northwind"))
             deep_row = db.session.scalar(
-                scoped(Client).order_by(Client.name_key, Client.id).offset(n - 100).limit(1))
+                scoped(Client).order_by(Client.name_key, Client.id).offset(n - 100).limit(1)
+            )
             cursor = encode_cursor("name", deep_row)
             first = median_ms(lambda: search_clients(per_page=25))
             deep = median_ms(lambda: search_clients(per_page=25, after=cursor))
             ordered = scoped(Client).order_by(Client.name_key, Client.id)
-            offset = median_ms(lambda: list(db.session.scalars(
-                ordered.offset(n - 100).limit(26))))
-            keyset = median_ms(lambda: list(db.session.scalars(ordered.where(
-                _beyond(Client.name_key, deep_row.name_key, deep_row.id, True)).limit(26))))
+            offset = median_ms(lambda: list(db.session.scalars(ordered.offset(n - 100).limit(26))))
+            keyset = median_ms(
+                lambda: list(
+                    db.session.scalars(
+                        ordered.where(
+                            _beyond(Client.name_key, deep_row.name_key, deep_row.id, True)
+                        ).limit(26)
+                    )
+                )
+            )
             name = median_ms(lambda: search_clients(q="silva", per_page=25))
             number = median_ms(lambda: search_clients(q="601 23", per_page=25))
             blocked = median_ms(lambda: search_clients(status="blocked", per_page=25))
-    print(f"first page: {first:.1f} ms; page at row {n - 100:,}: {deep:.1f} ms "
-          f"(with the count and device counts)")
-    print(f"the page query alone at row {n - 100:,}: keyset {keyset:.2f} ms, "
-          f"OFFSET {offset:.2f} ms")
-    print(f"search by name: {name:.1f} ms; by phone digits: {number:.1f} ms; "
-          f"status filter: {blocked:.1f} ms")
-    print(f"ratio deep/first page: {deep / first:.2f}; OFFSET/keyset at depth: "
-          f"{offset / keyset:.1f}")
+    print(
+        f"first page: {first:.1f} ms; page at row {n - 100:,}: {deep:.1f} ms "
+        f"(with the count and device counts)"
+    )
+    print(
+        f"the page query alone at row {n - 100:,}: keyset {keyset:.2f} ms, OFFSET {offset:.2f} ms"
+    )
+    print(
+        f"search by name: {name:.1f} ms; by phone digits: {number:.1f} ms; "
+        f"status filter: {blocked:.1f} ms"
+    )
+    print(
+        f"ratio deep/first page: {deep / first:.2f}; OFFSET/keyset at depth: {offset / keyset:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ def enqueue(function_path: str, *args) -> None:
         queue = Queue("portal", connection=Redis.from_url(app.config["REDIS_URL"]))
         queue.enqueue("portal.jobs.run_in_app", function_path, *args, job_timeout=3600)
     else:
-        threading.Thread(target=_run_with_app, args=(app, function_path, *args),
-                         daemon=True).start()
+        threading.Thread(
+            target=_run_with_app, args=(app, function_path, *args), daemon=True
+        ).start()
 
 
 def _call(function_path: str, *args) -> None:

@@ -522,18 +522,74 @@ def seed_demo(password: str, clients_per_brand: int = 50) -> dict[str, int]:
 
 # Client permission groups of each brand, by its language: (name, features).
 CLIENT_GROUPS = {
-    "en": [("Essential", ["live_map", "trip_history", "alerts"]),
-           ("Fleet Pro", ["live_map", "trip_history", "alerts", "reports", "geofences",
-                          "drivers", "fuel", "maintenance", "api_access"])],
-    "fr": [("Essentiel", ["live_map", "trip_history", "alerts"]),
-           ("Flotte Pro", ["live_map", "trip_history", "alerts", "reports", "geofences",
-                           "drivers", "fuel", "maintenance", "api_access"])],
-    "pt": [("Essencial", ["live_map", "trip_history", "alerts"]),
-           ("Frota Pro", ["live_map", "trip_history", "alerts", "reports", "geofences",
-                          "drivers", "fuel", "maintenance", "api_access"])],
-    "pl": [("Podstawowy", ["live_map", "trip_history", "alerts"]),
-           ("Flota Pro", ["live_map", "trip_history", "alerts", "reports", "geofences",
-                          "drivers", "fuel", "maintenance", "api_access"])],
+    "en": [
+        ("Essential", ["live_map", "trip_history", "alerts"]),
+        (
+            "Fleet Pro",
+            [
+                "live_map",
+                "trip_history",
+                "alerts",
+                "reports",
+                "geofences",
+                "drivers",
+                "fuel",
+                "maintenance",
+                "api_access",
+            ],
+        ),
+    ],
+    "fr": [
+        ("Essentiel", ["live_map", "trip_history", "alerts"]),
+        (
+            "Flotte Pro",
+            [
+                "live_map",
+                "trip_history",
+                "alerts",
+                "reports",
+                "geofences",
+                "drivers",
+                "fuel",
+                "maintenance",
+                "api_access",
+            ],
+        ),
+    ],
+    "pt": [
+        ("Essencial", ["live_map", "trip_history", "alerts"]),
+        (
+            "Frota Pro",
+            [
+                "live_map",
+                "trip_history",
+                "alerts",
+                "reports",
+                "geofences",
+                "drivers",
+                "fuel",
+                "maintenance",
+                "api_access",
+            ],
+        ),
+    ],
+    "pl": [
+        ("Podstawowy", ["live_map", "trip_history", "alerts"]),
+        (
+            "Flota Pro",
+            [
+                "live_map",
+                "trip_history",
+                "alerts",
+                "reports",
+                "geofences",
+                "drivers",
+                "fuel",
+                "maintenance",
+                "api_access",
+            ],
+        ),
+    ],
 }
 
 
@@ -544,8 +600,11 @@ def _ensure_client_groups(brands: dict[str, Brand]) -> None:
     for slug, brand in brands.items():
         groups[slug] = []
         for name, features in CLIENT_GROUPS[brand.default_locale]:
-            group = db.session.scalar(select(ClientGroup).where(
-                ClientGroup.brand_id == brand.id, ClientGroup.name == name))
+            group = db.session.scalar(
+                select(ClientGroup).where(
+                    ClientGroup.brand_id == brand.id, ClientGroup.name == name
+                )
+            )
             if group is None:
                 group = ClientGroup(brand_id=brand.id, name=name, features=features)
                 db.session.add(group)
@@ -559,13 +618,20 @@ def _ensure_client_groups(brands: dict[str, Brand]) -> None:
             .execution_options(synchronize_session=False)
         )
     for source, target in zip(groups["northwind"], groups["northwind-premium"], strict=True):
-        mapped = db.session.scalar(select(ClientGroupMapping.id).where(
-            ClientGroupMapping.source_group_id == source.id,
-            ClientGroupMapping.target_brand_id == brands["northwind-premium"].id))
+        mapped = db.session.scalar(
+            select(ClientGroupMapping.id).where(
+                ClientGroupMapping.source_group_id == source.id,
+                ClientGroupMapping.target_brand_id == brands["northwind-premium"].id,
+            )
+        )
         if mapped is None:
-            db.session.add(ClientGroupMapping(source_group_id=source.id,
-                                              target_brand_id=brands["northwind-premium"].id,
-                                              target_group_id=target.id))
+            db.session.add(
+                ClientGroupMapping(
+                    source_group_id=source.id,
+                    target_brand_id=brands["northwind-premium"].id,
+                    target_group_id=target.id,
+                )
+            )
 
 
 def _add_counts(summary: dict[str, int], counts: dict[str, int]) -> None:

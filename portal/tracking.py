@@ -19,7 +19,9 @@ def placeholders_of(template: str) -> list[str]:
     try:
         return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError as error:  # a lone { or }
-        raise TemplateError(_("Curly braces must surround a placeholder, as in {country}.")) from error
+        raise TemplateError(
+            _("Curly braces must surround a placeholder, as in {country}.")
+        ) from error
 
 
 def check_template(template: str) -> str:
@@ -30,8 +32,11 @@ def check_template(template: str) -> str:
     unknown = [name for name in placeholders_of(template) if name not in PLACEHOLDERS]
     if unknown:
         raise TemplateError(
-            _("Unknown placeholder {%(name)s}. Use %(allowed)s.", name=unknown[0],
-              allowed=", ".join("{" + p + "}" for p in PLACEHOLDERS))
+            _(
+                "Unknown placeholder {%(name)s}. Use %(allowed)s.",
+                name=unknown[0],
+                allowed=", ".join("{" + p + "}" for p in PLACEHOLDERS),
+            )
         )
     sample = render(template, country="br", brand="brand", language="pt")
     parts = urlsplit(sample)
@@ -46,5 +51,9 @@ def render(template: str, **values: str) -> str:
 
 def tracking_url(brand, *, country_code: str, language: str) -> str:
     """The address a client of `brand` uses, e.g. https://tracking.br.premium.example."""
-    return render(brand.tracking_url_template, country=country_code.lower(), brand=brand.slug,
-                  language=language)
+    return render(
+        brand.tracking_url_template,
+        country=country_code.lower(),
+        brand=brand.slug,
+        language=language,
+    )

@@ -45,8 +45,10 @@ def brands(app):
 def group_id(app, slug, name):
     with app.app_context():
         return db.session.scalar(
-            select(PermissionGroup.id).join(Brand).where(Brand.slug == slug,
-                                                         PermissionGroup.name == name))
+            select(PermissionGroup.id)
+            .join(Brand)
+            .where(Brand.slug == slug, PermissionGroup.name == name)
+        )
 
 
 # --- the docs table and the matrix --------------------------------------------------------
@@ -75,14 +77,28 @@ def _sample_url(app, rule, ids) -> str:
 
 @pytest.mark.parametrize("role", [Role.BRAND_ADMIN, Role.RESELLER, Role.SUPPORT])
 def test_every_route_allows_or_denies_as_the_table_says(app, client, brands, role):
-    email = {Role.BRAND_ADMIN: "admin@acme.test", Role.RESELLER: "reseller@acme.test",
-             Role.SUPPORT: "support@acme.test"}[role]
+    email = {
+        Role.BRAND_ADMIN: "admin@acme.test",
+        Role.RESELLER: "reseller@acme.test",
+        Role.SUPPORT: "support@acme.test",
+    }[role]
     with app.app_context():
         membership = db.session.scalar(select(Membership.id))
-    ids = {"brand_slug": "acme", "client_id": brands["client"].id, "name": "name",
-           "tab": "personal", "collection_name": "contacts", "item_id": 1, "asset_id": 1,
-           "group_id": group_id(app, "acme", "Reseller"), "membership_id": membership,
-           "brand_id": brands["acme"].id, "migration_id": 1, "job_id": 1, "email_id": 1}
+    ids = {
+        "brand_slug": "acme",
+        "client_id": brands["client"].id,
+        "name": "name",
+        "tab": "personal",
+        "collection_name": "contacts",
+        "item_id": 1,
+        "asset_id": 1,
+        "group_id": group_id(app, "acme", "Reseller"),
+        "membership_id": membership,
+        "brand_id": brands["acme"].id,
+        "migration_id": 1,
+        "job_id": 1,
+        "email_id": 1,
+    }
     login(client, "acme", email)
     checked = 0
     for rule in app.url_map.iter_rules():
@@ -106,29 +122,51 @@ def test_every_route_allows_or_denies_as_the_table_says(app, client, brands, rol
 def test_billing_clerk_can_toggle_payment_and_nothing_else(app, client, brands):
     admin = app.test_client()
     login(admin, "acme", "admin@acme.test")
-    response = admin.post("/acme/admin/groups", data={
-        "name": "Billing clerk", "permissions": ["clients.view", "clients.status"]})
+    response = admin.post(
+        "/acme/admin/groups",
+        data={"name": "Billing clerk", "permissions": ["clients.view", "clients.status"]},
+    )
     assert response.status_code == 302
     clerk_group = group_id(app, "acme", "Billing clerk")
-    response = admin.post("/acme/admin/users", data={
-        "email": "clerk@acme.example", "name": "Clara Clerk", "locale": "en",
-        "group_id": clerk_group, "temporary_password": TEMP, "confirmation": TEMP})
+    response = admin.post(
+        "/acme/admin/users",
+        data={
+            "email": "clerk@acme.example",
+            "name": "Clara Clerk",
+            "locale": "en",
+            "group_id": clerk_group,
+            "temporary_password": TEMP,
+            "confirmation": TEMP,
+        },
+    )
     assert response.status_code == 302, re.findall(r"error-message[^>]*>([^<]*)", response.text)
     # The clerk signs in with the temporary password, must choose their own first.
     login(client, "acme", "clerk@acme.example", TEMP)
     assert client.get("/acme/clients").headers["Location"] == "/acme/account/password"
     new = "Quiet-Meadow-Compass-77"
-    client.post("/acme/account/password", data={"current_password": TEMP, "password": new,
-                                                "confirmation": new})
+    client.post(
+        "/acme/account/password",
+        data={"current_password": TEMP, "password": new, "confirmation": new},
+    )
     login(client, "acme", "clerk@acme.example", new)
     cid = brands["client"].id
     assert client.get("/acme/clients").status_code == 200
-    assert client.post(f"/acme/clients/{cid}/payment",
-                       data={"payment_status": "delinquent", "version": 1}).status_code == 302
+    assert (
+        client.post(
+            f"/acme/clients/{cid}/payment", data={"payment_status": "delinquent", "version": 1}
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert db.session.get(Client, cid).payment_status.value == "delinquent"
-    assert client.post(f"/acme/clients/{cid}/fields/name/edit", data={"name": "X", "version": 2},
-                       headers={"HX-Request": "true"}).status_code == 403
+    assert (
+        client.post(
+            f"/acme/clients/{cid}/fields/name/edit",
+            data={"name": "X", "version": 2},
+            headers={"HX-Request": "true"},
+        ).status_code
+        == 403
+    )
     assert client.post(f"/acme/clients/{cid}/login", data={"version": 2}).status_code == 403
     assert client.get(f"/acme/clients/{cid}?tab=history").status_code == 403
     assert client.get("/acme/admin/users").status_code == 403
@@ -141,25 +179,39 @@ def test_group_rules(app, client, brands):
     client.post("/acme/admin/groups", data={"name": "Sales", "permissions": ["clients.view"]})
     duplicate = client.post("/acme/admin/groups", data={"name": "sales"}, follow_redirects=True)
     assert "A group with this name already exists." in duplicate.text
-    sneaky = client.post("/acme/admin/groups", data={
-        "name": "Sneaky", "permissions": ["clients.view", "brands.manage"]})
+    sneaky = client.post(
+        "/acme/admin/groups",
+        data={"name": "Sneaky", "permissions": ["clients.view", "brands.manage"]},
+    )
     assert sneaky.status_code == 422  # a platform permission is not a choice
     sales = group_id(app, "acme", "Sales")
-    client.post(f"/acme/admin/groups/{sales}", data={
-        "name": "Sales team", "permissions": ["clients.view", "clients.create"]})
+    client.post(
+        f"/acme/admin/groups/{sales}",
+        data={"name": "Sales team", "permissions": ["clients.view", "clients.create"]},
+    )
     with app.app_context():
         group = db.session.get(PermissionGroup, sales)
         assert (group.name, group.permissions) == ("Sales team", ["clients.create", "clients.view"])
     # In use: refused with the reason.
-    client.post("/acme/admin/users", data={
-        "email": "sam@acme.example", "name": "Sam", "locale": "pt", "group_id": sales,
-        "temporary_password": TEMP, "confirmation": TEMP})
+    client.post(
+        "/acme/admin/users",
+        data={
+            "email": "sam@acme.example",
+            "name": "Sam",
+            "locale": "pt",
+            "group_id": sales,
+            "temporary_password": TEMP,
+            "confirmation": TEMP,
+        },
+    )
     refused = client.post(f"/acme/admin/groups/{sales}/delete", follow_redirects=True)
     assert "still given to 1 staff user" in refused.text
     # Built-in groups cannot be changed or deleted.
     reseller = group_id(app, "acme", "Reseller")
-    assert "cannot be deleted" in client.post(f"/acme/admin/groups/{reseller}/delete",
-                                              follow_redirects=True).text
+    assert (
+        "cannot be deleted"
+        in client.post(f"/acme/admin/groups/{reseller}/delete", follow_redirects=True).text
+    )
     client.post(f"/acme/admin/groups/{reseller}", data={"name": "Renamed", "permissions": []})
     with app.app_context():
         assert db.session.get(PermissionGroup, reseller).name == "Reseller"
@@ -172,14 +224,23 @@ def test_a_brand_admin_never_sees_another_brands_groups_or_users(app, client, br
     assert client.post(f"/acme/admin/groups/{foreign_group}/delete").status_code == 404
     with app.app_context():
         foreign_member = db.session.scalar(
-            select(Membership.id).join(User).where(User.email == "admin@other.test"))
+            select(Membership.id).join(User).where(User.email == "admin@other.test")
+        )
     assert client.get(f"/acme/admin/users/{foreign_member}").status_code == 404
     assert client.get("/other/admin/users").status_code == 404
     assert "admin@other.test" not in client.get("/acme/admin/users").text
     # Choosing another brand's group for a new user is not a valid choice either.
-    response = client.post("/acme/admin/users", data={
-        "email": "x@acme.example", "name": "X", "locale": "en", "group_id": foreign_group,
-        "temporary_password": TEMP, "confirmation": TEMP})
+    response = client.post(
+        "/acme/admin/users",
+        data={
+            "email": "x@acme.example",
+            "name": "X",
+            "locale": "en",
+            "group_id": foreign_group,
+            "temporary_password": TEMP,
+            "confirmation": TEMP,
+        },
+    )
     assert response.status_code == 422
 
 
@@ -193,7 +254,8 @@ def test_deactivating_a_user_ends_their_sessions_at_once(app, client, brands):
     login(client, "acme", "admin@acme.test")
     with app.app_context():
         member = db.session.scalar(
-            select(Membership.id).join(User).where(User.email == "reseller@acme.test"))
+            select(Membership.id).join(User).where(User.email == "reseller@acme.test")
+        )
     client.post(f"/acme/admin/users/{member}", data={"action": "deactivate"})
     assert reseller.get("/acme/clients").status_code == 302
     assert "Invalid email or password." in login(reseller, "acme", "reseller@acme.test").text
@@ -207,23 +269,32 @@ def test_password_reset_forces_a_new_password(app, client, brands):
     login(client, "acme", "admin@acme.test")
     with app.app_context():
         member = db.session.scalar(
-            select(Membership.id).join(User).where(User.email == "reseller@acme.test"))
-    weak = client.post(f"/acme/admin/users/{member}", data={
-        "action": "reset", "temporary_password": "password1", "confirmation": "password1"})
+            select(Membership.id).join(User).where(User.email == "reseller@acme.test")
+        )
+    weak = client.post(
+        f"/acme/admin/users/{member}",
+        data={"action": "reset", "temporary_password": "password1", "confirmation": "password1"},
+    )
     assert weak.status_code == 422
-    client.post(f"/acme/admin/users/{member}", data={
-        "action": "reset", "temporary_password": TEMP, "confirmation": TEMP})
+    client.post(
+        f"/acme/admin/users/{member}",
+        data={"action": "reset", "temporary_password": TEMP, "confirmation": TEMP},
+    )
     assert reseller.get("/acme/clients").status_code == 302  # signed out
     assert login(reseller, "acme", "reseller@acme.test", PASSWORD).status_code == 401
     login(reseller, "acme", "reseller@acme.test", TEMP)
     for page in ("/acme/clients", f"/acme/clients/{brands['client'].id}", "/acme/admin/users"):
         assert reseller.get(page).headers["Location"] == "/acme/account/password"
-    same = reseller.post("/acme/account/password", data={
-        "current_password": TEMP, "password": "short", "confirmation": "short"})
+    same = reseller.post(
+        "/acme/account/password",
+        data={"current_password": TEMP, "password": "short", "confirmation": "short"},
+    )
     assert same.status_code == 422
     new = "Quiet-Meadow-Compass-77"
-    reseller.post("/acme/account/password", data={"current_password": TEMP, "password": new,
-                                                  "confirmation": new})
+    reseller.post(
+        "/acme/account/password",
+        data={"current_password": TEMP, "password": new, "confirmation": new},
+    )
     assert login(reseller, "acme", "reseller@acme.test", new).status_code == 302
     assert reseller.get("/acme/clients").status_code == 200
 
@@ -231,13 +302,22 @@ def test_password_reset_forces_a_new_password(app, client, brands):
 def test_an_existing_account_joins_another_brand(app, client, brands):
     login(client, "other", "admin@other.test")
     with app.app_context():  # an account made before email checks (the demo's .test domains)
-        db.session.scalar(select(User).where(User.email == "reseller@acme.test")).email = (
-            "reseller@acme.example")
+        db.session.scalar(
+            select(User).where(User.email == "reseller@acme.test")
+        ).email = "reseller@acme.example"
         db.session.commit()
-    response = client.post("/other/admin/users", data={
-        "email": "RESELLER@acme.example", "name": "ignored", "locale": "en",
-        "group_id": group_id(app, "other", "Support (read-only)"),
-        "temporary_password": TEMP, "confirmation": TEMP}, follow_redirects=True)
+    response = client.post(
+        "/other/admin/users",
+        data={
+            "email": "RESELLER@acme.example",
+            "name": "ignored",
+            "locale": "en",
+            "group_id": group_id(app, "other", "Support (read-only)"),
+            "temporary_password": TEMP,
+            "confirmation": TEMP,
+        },
+        follow_redirects=True,
+    )
     assert "already had an account" in response.text
     reseller = app.test_client()
     # Their own password still works, and now opens both brands.
@@ -250,8 +330,9 @@ def test_an_existing_account_joins_another_brand(app, client, brands):
 
 def test_client_groups_assignment_and_mapping(app, client, brands):
     login(client, "acme", "admin@acme.test")
-    client.post("/acme/admin/client-groups", data={"name": "Fleet Pro",
-                                                   "features": ["live_map", "reports"]})
+    client.post(
+        "/acme/admin/client-groups", data={"name": "Fleet Pro", "features": ["live_map", "reports"]}
+    )
     with app.app_context():
         pro = db.session.scalar(select(ClientGroup).where(ClientGroup.name == "Fleet Pro"))
         pro_id = pro.id
@@ -260,17 +341,23 @@ def test_client_groups_assignment_and_mapping(app, client, brands):
         db.session.commit()
         other_group_id = other_group.id
     cid = brands["client"].id
-    response = client.post(f"/acme/clients/{cid}/fields/client_group_id/edit",
-                           data={"client_group_id": pro_id, "version": 1},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        f"/acme/clients/{cid}/fields/client_group_id/edit",
+        data={"client_group_id": pro_id, "version": 1},
+        headers={"HX-Request": "true"},
+    )
     assert "Permissions linked." in response.text and "Fleet Pro" in response.text
     # A group of another brand is not a choice for this client.
-    refused = client.post(f"/acme/clients/{cid}/fields/client_group_id/edit",
-                          data={"client_group_id": other_group_id, "version": 2},
-                          headers={"HX-Request": "true"})
+    refused = client.post(
+        f"/acme/clients/{cid}/fields/client_group_id/edit",
+        data={"client_group_id": other_group_id, "version": 2},
+        headers={"HX-Request": "true"},
+    )
     assert refused.status_code == 422
-    client.post(f"/acme/admin/client-groups/{pro_id}",
-                data={"action": "map", f"map-{brands['other'].id}": other_group_id})
+    client.post(
+        f"/acme/admin/client-groups/{pro_id}",
+        data={"action": "map", f"map-{brands['other'].id}": other_group_id},
+    )
     with app.app_context():
         mapping = db.session.scalar(select(ClientGroupMapping))
         assert (mapping.source_group_id, mapping.target_group_id) == (pro_id, other_group_id)
@@ -280,31 +367,56 @@ def test_client_groups_assignment_and_mapping(app, client, brands):
 
 # --- brands -------------------------------------------------------------------------------
 
-BRAND = {"name": "Estrela Rastreamento", "slug": "estrela", "parent_id": "",
-         "default_locale": "pt", "country_code": "BR", "theme_color": "#0f766e",
-         "tracking_url_template": "https://tracking.{country}.estrela.example", "active": "y"}
+BRAND = {
+    "name": "Estrela Rastreamento",
+    "slug": "estrela",
+    "parent_id": "",
+    "default_locale": "pt",
+    "country_code": "BR",
+    "theme_color": "#0f766e",
+    "tracking_url_template": "https://tracking.{country}.estrela.example",
+    "active": "y",
+}
 
 
 def test_platform_admin_creates_a_themed_brand_and_sub_brand(app, client, brands):
     login(client, "acme", "root@platform.test")
-    response = client.post("/acme/admin/brands/new", data=BRAND | {
-        "logo": (io.BytesIO(PNG), "logo.png")}, content_type="multipart/form-data")
+    response = client.post(
+        "/acme/admin/brands/new",
+        data=BRAND | {"logo": (io.BytesIO(PNG), "logo.png")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     with app.app_context():
         estrela = db.session.scalar(select(Brand).where(Brand.slug == "estrela"))
-        builtin = db.session.scalars(select(PermissionGroup.name).where(
-            PermissionGroup.brand_id == estrela.id)).all()
+        builtin = db.session.scalars(
+            select(PermissionGroup.name).where(PermissionGroup.brand_id == estrela.id)
+        ).all()
         estrela_id = estrela.id
     assert sorted(builtin) == ["Brand admin", "Reseller", "Support (read-only)"]
-    sub = client.post("/acme/admin/brands/new", data=BRAND | {
-        "name": "Estrela Premium", "slug": "estrela-premium", "parent_id": str(estrela_id),
-        "tracking_url_template": "https://tracking.{country}.premium.estrela.example"})
+    sub = client.post(
+        "/acme/admin/brands/new",
+        data=BRAND
+        | {
+            "name": "Estrela Premium",
+            "slug": "estrela-premium",
+            "parent_id": str(estrela_id),
+            "tracking_url_template": "https://tracking.{country}.premium.estrela.example",
+        },
+    )
     assert sub.status_code == 302
     # Its brand admin, created by the platform admin, sees the theme on the sign-in page.
-    client.post("/estrela/admin/users", data={
-        "email": "admin@estrela.example", "name": "Ana", "locale": "pt",
-        "group_id": group_id(app, "estrela", "Brand admin"),
-        "temporary_password": TEMP, "confirmation": TEMP})
+    client.post(
+        "/estrela/admin/users",
+        data={
+            "email": "admin@estrela.example",
+            "name": "Ana",
+            "locale": "pt",
+            "group_id": group_id(app, "estrela", "Brand admin"),
+            "temporary_password": TEMP,
+            "confirmation": TEMP,
+        },
+    )
     visitor = app.test_client()
     page = visitor.get("/estrela/login").text
     assert "--brand-color: #0f766e" in page and "Estrela Rastreamento" in page
@@ -336,43 +448,67 @@ def test_brand_input_is_checked(app, client, brands, changes, message):
 
 def test_logo_must_be_a_small_png(app, client, brands):
     login(client, "acme", "root@platform.test")
-    svg = client.post("/acme/admin/brands/new", data=BRAND | {
-        "logo": (io.BytesIO(b"<svg onload=alert(1)>"), "logo.svg")},
-        content_type="multipart/form-data")
+    svg = client.post(
+        "/acme/admin/brands/new",
+        data=BRAND | {"logo": (io.BytesIO(b"<svg onload=alert(1)>"), "logo.svg")},
+        content_type="multipart/form-data",
+    )
     assert svg.status_code == 422 and "must be a PNG" in svg.text
     app.config["MAX_LOGO_BYTES"] = 1024  # a small limit keeps the test's upload in memory
-    big = client.post("/acme/admin/brands/new", data=BRAND | {
-        "logo": (io.BytesIO(PNG + b"\x00" * 2048), "logo.png")},
-        content_type="multipart/form-data")
+    big = client.post(
+        "/acme/admin/brands/new",
+        data=BRAND | {"logo": (io.BytesIO(PNG + b"\x00" * 2048), "logo.png")},
+        content_type="multipart/form-data",
+    )
     assert big.status_code == 422 and "too large" in big.text
 
 
 def test_slug_is_fixed_once_the_brand_has_clients(app, client, brands):
     login(client, "acme", "root@platform.test")
     acme = brands["acme"]
-    response = client.post(f"/acme/admin/brands/{acme.id}", data=BRAND | {
-        "name": "Acme", "slug": "acme-new", "tracking_url_template":
-        "https://tracking.{country}.acme.example"}, follow_redirects=True)
+    response = client.post(
+        f"/acme/admin/brands/{acme.id}",
+        data=BRAND
+        | {
+            "name": "Acme",
+            "slug": "acme-new",
+            "tracking_url_template": "https://tracking.{country}.acme.example",
+        },
+        follow_redirects=True,
+    )
     assert "cannot change once the brand has clients" in response.text
 
 
 def test_url_template_preview(client, brands):
     login(client, "acme", "root@platform.test")
-    ok = client.get("/acme/admin/brands/preview", query_string={
-        "tracking_url_template": "https://tracking.{country}.premium.example",
-        "country_code": "PL"})
+    ok = client.get(
+        "/acme/admin/brands/preview",
+        query_string={
+            "tracking_url_template": "https://tracking.{country}.premium.example",
+            "country_code": "PL",
+        },
+    )
     assert "https://tracking.pl.premium.example" in ok.text
-    bad = client.get("/acme/admin/brands/preview",
-                     query_string={"tracking_url_template": "https://x.{nope}.example"})
+    bad = client.get(
+        "/acme/admin/brands/preview",
+        query_string={"tracking_url_template": "https://x.{nope}.example"},
+    )
     assert "Unknown placeholder" in bad.text
 
 
 def test_a_deactivated_brand_refuses_sign_in_and_keeps_its_data(app, client, brands):
     login(client, "acme", "root@platform.test")
     acme = brands["acme"]
-    client.post(f"/acme/admin/brands/{acme.id}", data=BRAND | {
-        "name": "Acme", "slug": "acme", "active": "",
-        "tracking_url_template": "https://tracking.{country}.acme.example"})
+    client.post(
+        f"/acme/admin/brands/{acme.id}",
+        data=BRAND
+        | {
+            "name": "Acme",
+            "slug": "acme",
+            "active": "",
+            "tracking_url_template": "https://tracking.{country}.acme.example",
+        },
+    )
     reseller = app.test_client()
     response = login(reseller, "acme", "reseller@acme.test", headers={"Accept-Language": "en"})
     assert "This portal is closed" in response.text

@@ -27,7 +27,7 @@ from portal.models import (
     Role,
     User,
 )
-from tests.conftest import detach, login, make_asset, make_brand, make_client, make_user
+from tests.conftest import login, make_asset, make_brand, make_client, make_user
 
 HX = {"HX-Request": "true"}
 
@@ -35,10 +35,17 @@ HX = {"HX-Request": "true"}
 @pytest.fixture
 def setup(app):
     with app.app_context():
-        north = make_brand("north", name="Northwind",
-                           tracking_url_template="https://tracking.{country}.northwind.example")
-        premium = make_brand("premium", name="Northwind Premium", parent_id=north.id,
-                             tracking_url_template="https://tracking.{country}.premium.example")
+        north = make_brand(
+            "north",
+            name="Northwind",
+            tracking_url_template="https://tracking.{country}.northwind.example",
+        )
+        premium = make_brand(
+            "premium",
+            name="Northwind Premium",
+            parent_id=north.id,
+            tracking_url_template="https://tracking.{country}.premium.example",
+        )
         other = make_brand("other", name="Other Co")
         admin = make_user("root@platform.test", None, is_platform_admin=True)
         manager = make_user("reseller@north.test", north, Role.RESELLER)
@@ -48,21 +55,36 @@ def setup(app):
         premium_gold = ClientGroup(brand_id=premium.id, name="Premium Gold", features=["live_map"])
         db.session.add_all([gold, premium_gold])
         db.session.flush()
-        db.session.add(ClientGroupMapping(source_group_id=gold.id, target_brand_id=premium.id,
-                                          target_group_id=premium_gold.id))
-        client = make_client(north, name="Acme Haulage", account_manager_id=manager.id,
-                             login_email="fleet@acme.example", client_group_id=gold.id,
-                             country_code="GB", locale="en")
-        client.contacts.append(Contact(name="Ops", email="ops@acme.example",
-                                       notify_equipment=True))
+        db.session.add(
+            ClientGroupMapping(
+                source_group_id=gold.id, target_brand_id=premium.id, target_group_id=premium_gold.id
+            )
+        )
+        client = make_client(
+            north,
+            name="Acme Haulage",
+            account_manager_id=manager.id,
+            login_email="fleet@acme.example",
+            client_group_id=gold.id,
+            country_code="GB",
+            locale="en",
+        )
+        client.contacts.append(Contact(name="Ops", email="ops@acme.example", notify_equipment=True))
         client.contacts.append(Contact(name="Quiet", email="quiet@acme.example"))
         db.session.commit()
         for i in range(3):
             make_asset(north, client, name=f"Van {i}")
         foreign = make_client(other, name="Foreign Ltd")
-        ids = {"north": north.id, "premium": premium.id, "other": other.id, "client": client.id,
-               "admin": admin.id, "foreign": foreign.id, "gold": gold.id,
-               "premium_gold": premium_gold.id}
+        ids = {
+            "north": north.id,
+            "premium": premium.id,
+            "other": other.id,
+            "client": client.id,
+            "admin": admin.id,
+            "foreign": foreign.id,
+            "gold": gold.id,
+            "premium_gold": premium_gold.id,
+        }
     return ids
 
 
@@ -78,8 +100,12 @@ def get(app, model, object_id):
 def start_and_run(app, setup, **kwargs):
     with app.app_context():
         client = db.session.get(Client, setup["client"])
-        migration = rules.start(client, db.session.get(Brand, setup["premium"]),
-                                db.session.get(User, setup["admin"]), **kwargs)
+        migration = rules.start(
+            client,
+            db.session.get(Brand, setup["premium"]),
+            db.session.get(User, setup["admin"]),
+            **kwargs,
+        )
         rules.continue_migration(migration, setup["admin"])
         return migration.id
 
@@ -94,12 +120,24 @@ BREAKERS = {
     "active": lambda c: setattr(c, "status", ClientStatus.BLOCKED),
     "paid": lambda c: setattr(c, "payment_status", PaymentStatus.DELINQUENT),
     "no_open_migration": lambda c: setattr(c, "frozen_by_migration_id", 999),
-    "contract": lambda c: c.contracts.append(Contract(
-        number="C-1", plan="Fleet", starts_on=date.today() - timedelta(days=30),
-        ends_on=date.today() + timedelta(days=300), monthly_fee=10, currency="GBP")),
-    "user_id_free": lambda c: db.session.add(Client(
-        brand_id=db.session.scalar(select(Brand.id).where(Brand.slug == "premium")),
-        provider_user_id=c.provider_user_id, name="Twin", country_code="GB")),
+    "contract": lambda c: c.contracts.append(
+        Contract(
+            number="C-1",
+            plan="Fleet",
+            starts_on=date.today() - timedelta(days=30),
+            ends_on=date.today() + timedelta(days=300),
+            monthly_fee=10,
+            currency="GBP",
+        )
+    ),
+    "user_id_free": lambda c: db.session.add(
+        Client(
+            brand_id=db.session.scalar(select(Brand.id).where(Brand.slug == "premium")),
+            provider_user_id=c.provider_user_id,
+            name="Twin",
+            country_code="GB",
+        )
+    ),
     "client_group": lambda c: db.session.execute(ClientGroupMapping.__table__.delete()),
 }
 
@@ -111,14 +149,18 @@ def test_each_check_fails_alone_and_nothing_changes(app, setup, failing):
         BREAKERS[failing](client)
         db.session.commit()
         with pytest.raises(rules.MigrationRefused) as refusal:
-            rules.start(client, db.session.get(Brand, setup["premium"]),
-                        db.session.get(User, setup["admin"]))
+            rules.start(
+                client,
+                db.session.get(Brand, setup["premium"]),
+                db.session.get(User, setup["admin"]),
+            )
         failed = [c.key for c in refusal.value.checks if not c.ok]
         assert failed == [failing]
         assert db.session.scalar(select(Migration)) is None
         assert db.session.get(Client, setup["client"]).brand_id == setup["north"]
-        refused = db.session.scalar(select(AuditEvent).where(
-            AuditEvent.action == "migration.refused"))
+        refused = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "migration.refused")
+        )
         assert refused.note == failing
 
 
@@ -140,8 +182,9 @@ def test_the_dry_run_page_shows_every_check_with_a_fix_link(app, client, setup):
         db.session.get(Client, setup["client"]).account_manager_id = None
         db.session.commit()
     login(client, "north", "root@platform.test")
-    page = client.get(f"/north/clients/{setup['client']}/migrate",
-                      query_string={"target": setup["premium"]}).text
+    page = client.get(
+        f"/north/clients/{setup['client']}/migrate", query_string={"target": setup["premium"]}
+    ).text
     assert page.count('class="ok"') == 10 and page.count('class="failed"') == 1
     assert "Account manager chosen" in page
     assert f'href="/north/clients/{setup["client"]}?tab=personal">Fix</a>' in page
@@ -159,19 +202,25 @@ def test_override_needs_the_permission_and_a_reason(app, setup):
         with pytest.raises(rules.MigrationRefused):
             rules.start(client, premium, admin)
         # A custom group may migrate but not override: the reason is not enough.
-        group = PermissionGroup(brand_id=setup["north"], name="Movers",
-                                permissions=["clients.view", "migrations.create"])
-        premium_group = PermissionGroup(brand_id=premium.id, name="Movers",
-                                        permissions=["clients.view", "migrations.create"])
+        group = PermissionGroup(
+            brand_id=setup["north"],
+            name="Movers",
+            permissions=["clients.view", "migrations.create"],
+        )
+        premium_group = PermissionGroup(
+            brand_id=premium.id, name="Movers", permissions=["clients.view", "migrations.create"]
+        )
         db.session.add_all([group, premium_group])
         db.session.flush()
         mover = make_user("mover@north.test")
         from portal.models import Membership
 
-        db.session.add_all([Membership(user_id=mover.id, brand_id=setup["north"],
-                                       group_id=group.id),
-                            Membership(user_id=mover.id, brand_id=premium.id,
-                                       group_id=premium_group.id)])
+        db.session.add_all(
+            [
+                Membership(user_id=mover.id, brand_id=setup["north"], group_id=group.id),
+                Membership(user_id=mover.id, brand_id=premium.id, group_id=premium_group.id),
+            ]
+        )
         db.session.commit()
         with pytest.raises(rules.MigrationRefused) as refusal:
             rules.start(client, premium, mover, override_reason="Customer asked")
@@ -185,14 +234,20 @@ def test_override_needs_the_permission_and_a_reason(app, setup):
 
 def test_a_migration_moves_everything_and_tells_the_client(app, client, setup):
     login(client, "north", "root@platform.test")
-    response = client.post(f"/north/clients/{setup['client']}/migrate",
-                           data={"target": setup["premium"]})
+    response = client.post(
+        f"/north/clients/{setup['client']}/migrate", data={"target": setup["premium"]}
+    )
     assert response.status_code == 302
     with app.app_context():
         migration = db.session.scalar(select(Migration))
         assert migration.state == MigrationState.COMPLETED
         assert [e.to_state.value for e in migration.events] == [
-            "requested", "moving", "verifying", "notifying", "completed"]
+            "requested",
+            "moving",
+            "verifying",
+            "notifying",
+            "completed",
+        ]
         moved = db.session.get(Client, setup["client"])
         assert moved.brand_id == setup["premium"] and moved.frozen_by_migration_id is None
         assert moved.client_group_id == setup["premium_gold"]
@@ -212,10 +267,12 @@ def test_a_migration_moves_everything_and_tells_the_client(app, client, setup):
 
 @pytest.mark.parametrize(
     "locale, words",
-    [("en", "Your login and password are unchanged."),
-     ("fr", "Votre identifiant et votre mot de passe ne changent pas."),
-     ("pt", "Seu login e sua senha continuam os mesmos."),
-     ("pl", "Twój login i hasło pozostają bez zmian.")],
+    [
+        ("en", "Your login and password are unchanged."),
+        ("fr", "Votre identifiant et votre mot de passe ne changent pas."),
+        ("pt", "Seu login e sua senha continuam os mesmos."),
+        ("pl", "Twój login i hasło pozostają bez zmian."),
+    ],
 )
 def test_the_email_speaks_the_clients_language(app, setup, locale, words):
     with app.app_context():
@@ -224,8 +281,9 @@ def test_the_email_speaks_the_clients_language(app, setup, locale, words):
         db.session.commit()
     migration_id = start_and_run(app, setup)
     with app.app_context():
-        email = db.session.scalar(select(OutboxEmail).where(
-            OutboxEmail.migration_id == migration_id))
+        email = db.session.scalar(
+            select(OutboxEmail).where(OutboxEmail.migration_id == migration_id)
+        )
         assert email.locale == locale
         assert words in email.body
         assert "Northwind Premium" in email.body and "%(" not in email.body
@@ -234,9 +292,11 @@ def test_the_email_speaks_the_clients_language(app, setup, locale, words):
 
 def test_a_frozen_record_refuses_every_change(app, client, setup):
     with app.app_context():
-        migration = rules.start(db.session.get(Client, setup["client"]),
-                                db.session.get(Brand, setup["premium"]),
-                                db.session.get(User, setup["admin"]))
+        migration = rules.start(
+            db.session.get(Client, setup["client"]),
+            db.session.get(Brand, setup["premium"]),
+            db.session.get(User, setup["admin"]),
+        )
         asset_id = db.session.scalar(select(Asset.id).where(Asset.client_id == setup["client"]))
         free = make_asset(db.session.get(Brand, setup["north"]))
         free_id = free.id
@@ -266,24 +326,36 @@ def test_a_frozen_record_refuses_every_change(app, client, setup):
 @pytest.mark.parametrize("steps_before_crash", [0, 1, 2, 3])
 def test_a_crash_between_steps_then_continue_completes(app, client, setup, steps_before_crash):
     with app.app_context():
-        migration = rules.start(db.session.get(Client, setup["client"]),
-                                db.session.get(Brand, setup["premium"]),
-                                db.session.get(User, setup["admin"]))
-        before = sorted(db.session.execute(select(Asset.id, Asset.serial, Asset.status).where(
-            Asset.client_id == setup["client"])).all())
+        migration = rules.start(
+            db.session.get(Client, setup["client"]),
+            db.session.get(Brand, setup["premium"]),
+            db.session.get(User, setup["admin"]),
+        )
+        before = sorted(
+            db.session.execute(
+                select(Asset.id, Asset.serial, Asset.status).where(
+                    Asset.client_id == setup["client"]
+                )
+            ).all()
+        )
         for _ in range(steps_before_crash):
             rules.STEPS[migration.state]([migration], None)
         migration_id = migration.id
     # ... the process dies here; later someone presses Continue on the migrations page.
     login(client, "north", "root@platform.test")
     listing = client.get("/north/migrations?state=open").text
-    assert f'/north/migrations/{migration_id}/continue' in listing
+    assert f"/north/migrations/{migration_id}/continue" in listing
     client.post(f"/north/migrations/{migration_id}/continue")
     with app.app_context():
         done = db.session.get(Migration, migration_id)
         assert done.state == MigrationState.COMPLETED
-        after = sorted(db.session.execute(select(Asset.id, Asset.serial, Asset.status).where(
-            Asset.client_id == setup["client"])).all())
+        after = sorted(
+            db.session.execute(
+                select(Asset.id, Asset.serial, Asset.status).where(
+                    Asset.client_id == setup["client"]
+                )
+            ).all()
+        )
         assert after == before
         assert db.session.scalar(select(db.func.count(OutboxEmail.id))) == 2  # not twice
         assert db.session.scalar(select(db.func.count(Migration.id))) == 1
@@ -291,9 +363,11 @@ def test_a_crash_between_steps_then_continue_completes(app, client, setup, steps
 
 def test_a_crash_inside_the_move_leaves_nothing_half_done(app, setup, monkeypatch):
     with app.app_context():
-        migration = rules.start(db.session.get(Client, setup["client"]),
-                                db.session.get(Brand, setup["premium"]),
-                                db.session.get(User, setup["admin"]))
+        migration = rules.start(
+            db.session.get(Client, setup["client"]),
+            db.session.get(Brand, setup["premium"]),
+            db.session.get(User, setup["admin"]),
+        )
         rules.begin_move([migration], None)
         real_commit = db.session.commit
 
@@ -310,17 +384,21 @@ def test_a_crash_inside_the_move_leaves_nothing_half_done(app, setup, monkeypatc
         half = db.session.get(Migration, migration_id)
         assert half.state == MigrationState.MOVING
         assert db.session.get(Client, setup["client"]).brand_id == setup["north"]
-        assert {a.brand_id for a in db.session.scalars(select(Asset).where(
-            Asset.client_id == setup["client"]))} == {setup["north"]}
+        assert {
+            a.brand_id
+            for a in db.session.scalars(select(Asset).where(Asset.client_id == setup["client"]))
+        } == {setup["north"]}
         rules.continue_migration(half, None)
         assert half.state == MigrationState.COMPLETED
 
 
 def test_a_verification_mismatch_fails_and_offers_the_move_back(app, client, setup):
     with app.app_context():
-        migration = rules.start(db.session.get(Client, setup["client"]),
-                                db.session.get(Brand, setup["premium"]),
-                                db.session.get(User, setup["admin"]))
+        migration = rules.start(
+            db.session.get(Client, setup["client"]),
+            db.session.get(Brand, setup["premium"]),
+            db.session.get(User, setup["admin"]),
+        )
         rules.begin_move([migration], None)
         rules.move([migration], None)
         # Something else touches a device between the move and the verification.
@@ -330,8 +408,9 @@ def test_a_verification_mismatch_fails_and_offers_the_move_back(app, client, set
         db.session.commit()
         rules.advance([migration], None)
         assert migration.state == MigrationState.FAILED
-        assert migration.differences == [{"what": "status", "asset": serial,
-                                          "before": "active", "after": "suspended"}]
+        assert migration.differences == [
+            {"what": "status", "asset": serial, "before": "active", "after": "suspended"}
+        ]
         assert db.session.get(Client, setup["client"]).frozen_by_migration_id is None
         migration_id = migration.id
     login(client, "premium", "root@platform.test")
@@ -343,8 +422,9 @@ def test_a_verification_mismatch_fails_and_offers_the_move_back(app, client, set
     with app.app_context():
         assert db.session.get(Client, setup["client"]).brand_id == setup["north"]
         assert db.session.get(Migration, migration_id).state == MigrationState.ROLLED_BACK
-        returned = db.session.scalar(select(Migration).where(
-            Migration.rollback_of_id == migration_id))
+        returned = db.session.scalar(
+            select(Migration).where(Migration.rollback_of_id == migration_id)
+        )
         assert returned.state == MigrationState.COMPLETED
 
 
@@ -357,8 +437,11 @@ def test_move_back_after_a_completed_migration(app, client, setup):
         assert back.brand_id == setup["north"]
         assert {a.brand_id for a in back.assets} == {setup["north"]}
         assert back.client_group_id == setup["gold"]  # the group it had before
-        history = db.session.scalars(select(AuditEvent.action).where(
-            AuditEvent.client_id == setup["client"]).order_by(AuditEvent.id)).all()
+        history = db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.client_id == setup["client"])
+            .order_by(AuditEvent.id)
+        ).all()
     assert history.count("migration.completed") == 2
     assert "migration.rolled_back" in history
 
@@ -367,8 +450,9 @@ def test_outbox_retry_after_a_failing_mail_server(app, client, setup):
     app.config["MAIL_BACKEND"] = "tests.mail_backends"
     migration_id = start_and_run(app, setup)
     with app.app_context():
-        email = db.session.scalar(select(OutboxEmail).where(
-            OutboxEmail.migration_id == migration_id))
+        email = db.session.scalar(
+            select(OutboxEmail).where(OutboxEmail.migration_id == migration_id)
+        )
         assert email.status == "failed" and "refused the connection" in email.last_error
         email_id = email.id
     login(client, "premium", "root@platform.test")
@@ -389,25 +473,32 @@ def test_bulk_migrates_the_eligible_and_explains_the_refused(app, client, setup)
     with app.app_context():
         north = db.session.get(Brand, setup["north"])
         manager = db.session.scalar(select(User.id).where(User.email == "reseller@north.test"))
-        eligible = [make_client(north, name=f"Bulk {i}", account_manager_id=manager).id
-                    for i in range(4)]
-        late = make_client(north, name="Late Payer", account_manager_id=manager,
-                           payment_status=PaymentStatus.DELINQUENT).id
+        eligible = [
+            make_client(north, name=f"Bulk {i}", account_manager_id=manager).id for i in range(4)
+        ]
+        late = make_client(
+            north,
+            name="Late Payer",
+            account_manager_id=manager,
+            payment_status=PaymentStatus.DELINQUENT,
+        ).id
         homeless = make_client(north, name="No Address", account_manager_id=manager)
         homeless.address = None
         db.session.commit()
         homeless_id = homeless.id
     login(client, "north", "root@platform.test")
     ids = [*eligible, late, homeless_id, setup["foreign"]]
-    response = client.post("/north/migrations/bulk", data={
-        "target": setup["premium"], "client_ids": [str(i) for i in ids]})
+    response = client.post(
+        "/north/migrations/bulk",
+        data={"target": setup["premium"], "client_ids": [str(i) for i in ids]},
+    )
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).text
     assert "6 of 6 processed" in page  # the foreign client was never part of the job
     assert "4 migrated" in page and "2 refused" in page
     assert "Payment situation is Up to date" in page
     assert "Address, locality and sub-locality filled in" in page
-    assert "hx-trigger=\"every 1s\"" not in page  # finished: the polling stops
+    assert 'hx-trigger="every 1s"' not in page  # finished: the polling stops
     with app.app_context():
         results = dict(db.session.execute(select(BulkItem.client_id, BulkItem.result)).all())
         assert [results[i] for i in eligible] == ["migrated"] * 4
@@ -425,26 +516,37 @@ def test_bulk_all_matching_a_search(app, client, setup):
     login(client, "north", "root@platform.test")
     listing = client.get("/north/clients?q=depot").text
     assert 'form="bulk-form"' in listing and "all 3 clients matching this search" in listing
-    response = client.post("/north/migrations/bulk", data={
-        "target": setup["premium"], "all_matching": "1", "q": "depot"}, headers=HX)
-    assert response.status_code == 204 and "/north/migrations/bulk/" in response.headers[
-        "HX-Redirect"]
+    response = client.post(
+        "/north/migrations/bulk",
+        data={"target": setup["premium"], "all_matching": "1", "q": "depot"},
+        headers=HX,
+    )
+    assert (
+        response.status_code == 204 and "/north/migrations/bulk/" in response.headers["HX-Redirect"]
+    )
     with app.app_context():
-        moved = db.session.scalars(select(Client.name).where(
-            Client.brand_id == setup["premium"])).all()
+        moved = db.session.scalars(
+            select(Client.name).where(Client.brand_id == setup["premium"])
+        ).all()
     assert sorted(moved) == ["Depot 0", "Depot 1", "Depot 2"]
 
 
 def test_a_bulk_job_resumes_after_a_crash(app, setup):
     with app.app_context():
-        job = bulk.create_job(db.session.get(Brand, setup["north"]),
-                              db.session.get(Brand, setup["premium"]),
-                              db.session.get(User, setup["admin"]), [setup["client"]])
+        job = bulk.create_job(
+            db.session.get(Brand, setup["north"]),
+            db.session.get(Brand, setup["premium"]),
+            db.session.get(User, setup["admin"]),
+            [setup["client"]],
+        )
         # The crash: the migration was started and committed, then the worker died.
         item = db.session.scalar(select(BulkItem))
-        started, _ = rules.start_many([db.session.get(Client, setup["client"])],
-                                      db.session.get(Brand, setup["premium"]),
-                                      db.session.get(User, setup["admin"]), bulk_job_id=job.id)
+        started, _ = rules.start_many(
+            [db.session.get(Client, setup["client"])],
+            db.session.get(Brand, setup["premium"]),
+            db.session.get(User, setup["admin"]),
+            bulk_job_id=job.id,
+        )
         item.migration_id = started[0].id
         db.session.commit()
         bulk.run_job(job.id)
@@ -473,6 +575,7 @@ def test_only_authorised_users_migrate(app, client, setup):
     login(client, "north", "reseller@north.test")
     assert client.get(f"/north/clients/{setup['client']}/migrate").status_code == 403
     assert client.get("/north/migrations").status_code == 403
-    assert client.post("/north/migrations/bulk", data={"target": setup["premium"]}
-                       ).status_code == 403
+    assert (
+        client.post("/north/migrations/bulk", data={"target": setup["premium"]}).status_code == 403
+    )
     assert "Migrate client" not in client.get(f"/north/clients/{setup['client']}").text

@@ -40,9 +40,13 @@ def test_demo_brands_languages_and_countries(app, demo):
         assert set(brands) == set(SLUGS)
         assert brands["northwind-premium"].parent_id == brands["northwind"].id
         assert [(brands[s].default_locale, brands[s].country_code) for s in SLUGS] == [
-            ("en", "GB"), ("en", "GB"), ("fr", "FR"), ("pt", "BR"), ("pl", "PL")]
-        polish = db.session.scalars(select(Client).join(Brand).where(
-            Brand.slug == "polaris")).all()
+            ("en", "GB"),
+            ("en", "GB"),
+            ("fr", "FR"),
+            ("pt", "BR"),
+            ("pl", "PL"),
+        ]
+        polish = db.session.scalars(select(Client).join(Brand).where(Brand.slug == "polaris")).all()
         assert all(c.phone.startswith("48") and c.phone.isdigit() for c in polish if c.phone)
 
 
@@ -50,12 +54,19 @@ def test_demo_brands_languages_and_countries(app, demo):
 def test_each_demo_reseller_sees_only_their_brands(app, client, demo, home):
     assert login(client, home, f"reseller@{home}.demo.test", "demo-password").status_code == 302
     with app.app_context():
-        ids = dict(db.session.execute(
-            select(Brand.slug, func.min(Client.id)).join(Client).group_by(Brand.slug)).all())
+        ids = dict(
+            db.session.execute(
+                select(Brand.slug, func.min(Client.id)).join(Client).group_by(Brand.slug)
+            ).all()
+        )
     allowed = {home} | ({"northwind-premium"} if home == "northwind" else set())
     for slug in SLUGS:
-        for url in (f"/{slug}/clients", f"/{slug}/clients/{ids[slug]}",
-                    f"/{slug}/clients/{ids[slug]}?tab=history", f"/{slug}/migrations"):
+        for url in (
+            f"/{slug}/clients",
+            f"/{slug}/clients/{ids[slug]}",
+            f"/{slug}/clients/{ids[slug]}?tab=history",
+            f"/{slug}/migrations",
+        ):
             status = client.get(url).status_code
             if slug in allowed:
                 assert status in (200, 403), url  # their own brand: allowed, or a permission
@@ -66,8 +77,9 @@ def test_each_demo_reseller_sees_only_their_brands(app, client, demo, home):
 def test_demo_reseller_searches_and_reads_polish(app, client, demo):
     login(client, "northwind", "reseller@northwind.demo.test", "demo-password")
     with app.app_context():
-        name = db.session.scalar(select(Client.name).join(Brand).where(
-            Brand.slug == "northwind").limit(1))
+        name = db.session.scalar(
+            select(Client.name).join(Brand).where(Brand.slug == "northwind").limit(1)
+        )
     page = client.get("/northwind/clients", query_string={"q": name.split()[0]}).text
     assert name in page
     client.post("/northwind/language", data={"locale": "pl"})
@@ -76,11 +88,13 @@ def test_demo_reseller_searches_and_reads_polish(app, client, demo):
 
 
 def test_create_admin(app, demo):
-    result = demo.invoke(args=["create-admin", "boss@example.com", "--password",
-                               "Long-enough-pass-9"])
+    result = demo.invoke(
+        args=["create-admin", "boss@example.com", "--password", "Long-enough-pass-9"]
+    )
     assert result.exit_code == 0
     with app.app_context():
-        assert db.session.scalar(select(User).where(
-            User.email == "boss@example.com")).is_platform_admin
+        assert db.session.scalar(
+            select(User).where(User.email == "boss@example.com")
+        ).is_platform_admin
     bad = demo.invoke(args=["create-admin", "not-an-email", "--password", "Long-enough-pass-9"])
     assert bad.exit_code != 0 and "EMAIL" in bad.output

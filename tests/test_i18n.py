@@ -20,9 +20,15 @@ def catalog(language):
 
 def source_messages() -> set[str]:
     """Every msgid the code and templates use, extracted as `flask translate update` does."""
-    method_map = [("portal/**.py", "python"), ("templates/**.html", "jinja2"),
-                  ("templates/**.txt", "jinja2")]
-    options_map = {"templates/**.html": {"trimmed": "true"}, "templates/**.txt": {"trimmed": "true"}}
+    method_map = [
+        ("portal/**.py", "python"),
+        ("templates/**.html", "jinja2"),
+        ("templates/**.txt", "jinja2"),
+    ]
+    options_map = {
+        "templates/**.html": {"trimmed": "true"},
+        "templates/**.txt": {"trimmed": "true"},
+    }
     keywords = {
         "_": None,
         "gettext": None,

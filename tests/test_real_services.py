@@ -65,14 +65,17 @@ def test_a_bulk_job_runs_on_an_rq_worker(app_config, redis_db, app, monkeypatch)
         north = make_brand("north")
         make_brand("premium")
         manager = make_user("root@platform.test", None, is_platform_admin=True)
-        ids = [make_client(north, name=f"Queued {i}", account_manager_id=manager.id).id
-               for i in range(3)]
+        ids = [
+            make_client(north, name=f"Queued {i}", account_manager_id=manager.id).id
+            for i in range(3)
+        ]
     http = web.test_client()
     login(http, "north", "root@platform.test")
     with web.app_context():
         premium_id = db.session.scalar(select(Brand.id).where(Brand.slug == "premium"))
-    response = http.post("/north/migrations/bulk", data={
-        "target": premium_id, "client_ids": [str(i) for i in ids]})
+    response = http.post(
+        "/north/migrations/bulk", data={"target": premium_id, "client_ids": [str(i) for i in ids]}
+    )
     assert response.status_code == 302
     with web.app_context():
         assert db.session.scalar(select(BulkItem.result).limit(1)) == "pending"  # queued only

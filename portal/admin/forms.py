@@ -19,10 +19,10 @@ from wtforms.validators import ValidationError as WTFValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.admin.features import FEATURES
-from portal.validators import Normalized, check_new_password, check_text, normalize_email
 from portal.config import LANGUAGES
 from portal.permissions import GRANTABLE
 from portal.tracking import TemplateError, check_template
+from portal.validators import Normalized, check_new_password, check_text, normalize_email
 
 
 class CheckboxesField(SelectMultipleField):
@@ -30,9 +30,9 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _name_field(label=_l("Name"), max_length=80):
+def _name_field(label=None, max_length=80):
     return StringField(
-        label,
+        label or _l("Name"),
         validators=[Normalized(check_text, required=True, max_length=max_length)],
         render_kw={"maxlength": max_length},
     )
@@ -125,9 +125,7 @@ class BrandForm(FlaskForm):
             Length(min=2, max=63),
             Regexp(
                 SLUG,
-                message=_l(
-                    "Use a–z, 0–9 and dashes, with no dash at the start or end."
-                ),
+                message=_l("Use a–z, 0–9 and dashes, with no dash at the start or end."),
             ),
         ],
         filters=[lambda value: (value or "").strip().lower()],

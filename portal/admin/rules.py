@@ -72,7 +72,9 @@ def _name_taken(model, brand_id: int, name: str, exclude_id: int | None = None) 
     return db.session.scalar(query) is not None
 
 
-def save_group(brand: Brand, group: PermissionGroup | None, name: str, permissions) -> PermissionGroup:
+def save_group(
+    brand: Brand, group: PermissionGroup | None, name: str, permissions
+) -> PermissionGroup:
     """Create a custom group, or rename and re-tick one. Built-in groups are fixed."""
     if group is not None and group.builtin is not None:
         raise AdminError(_l("Built-in groups cannot be changed."))
@@ -83,12 +85,21 @@ def save_group(brand: Brand, group: PermissionGroup | None, name: str, permissio
         group = PermissionGroup(brand_id=brand.id, name=name, permissions=ticked)
         db.session.add(group)
         db.session.flush()
-        audit.record("group.created", brand_id=brand.id, field="permission_group", new=name,
-                     note=", ".join(ticked))
+        audit.record(
+            "group.created",
+            brand_id=brand.id,
+            field="permission_group",
+            new=name,
+            note=", ".join(ticked),
+        )
     else:
-        audit.record("group.changed", brand_id=brand.id, field="permission_group",
-                     old=f"{group.name}: {', '.join(group.permissions or [])}",
-                     new=f"{name}: {', '.join(ticked)}")
+        audit.record(
+            "group.changed",
+            brand_id=brand.id,
+            field="permission_group",
+            old=f"{group.name}: {', '.join(group.permissions or [])}",
+            new=f"{name}: {', '.join(ticked)}",
+        )
         group.name, group.permissions = name, ticked
     db.session.commit()
     return group
@@ -110,8 +121,7 @@ def delete_group(group: PermissionGroup) -> None:
                 members,
             )
         )
-    audit.record("group.deleted", brand_id=group.brand_id, field="permission_group",
-                 old=group.name)
+    audit.record("group.deleted", brand_id=group.brand_id, field="permission_group", old=group.name)
     db.session.delete(group)
     db.session.commit()
 
@@ -119,8 +129,15 @@ def delete_group(group: PermissionGroup) -> None:
 # --- staff users --------------------------------------------------------------------------
 
 
-def add_staff_user(brand: Brand, *, email: str, name: str, locale: str,
-                   group: PermissionGroup, temporary_password: str) -> tuple[User, bool]:
+def add_staff_user(
+    brand: Brand,
+    *,
+    email: str,
+    name: str,
+    locale: str,
+    group: PermissionGroup,
+    temporary_password: str,
+) -> tuple[User, bool]:
     """A new user in the brand, or an existing account given a membership here.
 
     Returns (user, created). A new account must choose its own password at first sign-in.
@@ -129,8 +146,13 @@ def add_staff_user(brand: Brand, *, email: str, name: str, locale: str,
     user = db.session.scalar(select(User).where(User.email == email))
     created = user is None
     if created:
-        user = User(email=email, name=name, locale=locale,
-                    password_hash=hash_password(temporary_password), must_change_password=True)
+        user = User(
+            email=email,
+            name=name,
+            locale=locale,
+            password_hash=hash_password(temporary_password),
+            must_change_password=True,
+        )
         db.session.add(user)
         db.session.flush()
     membership = db.session.scalar(
@@ -142,8 +164,7 @@ def add_staff_user(brand: Brand, *, email: str, name: str, locale: str,
         membership = Membership(user_id=user.id, brand_id=brand.id, group_id=group.id)
         db.session.add(membership)
     membership.active, membership.group_id = True, group.id
-    audit.record("member.added", brand_id=brand.id, field="membership", new=email,
-                 note=group.name)
+    audit.record("member.added", brand_id=brand.id, field="membership", new=email, note=group.name)
     db.session.commit()
     return user, created
 
@@ -153,8 +174,14 @@ def change_member_group(membership: Membership, group: PermissionGroup) -> None:
         raise AdminError(_l("Choose a group of this brand."))
     if membership.group_id == group.id:
         return
-    audit.record("member.group", brand_id=membership.brand_id, field="membership",
-                 old=membership.group.name, new=group.name, note=membership.user.email)
+    audit.record(
+        "member.group",
+        brand_id=membership.brand_id,
+        field="membership",
+        old=membership.group.name,
+        new=group.name,
+        note=membership.user.email,
+    )
     membership.group_id = group.id
     db.session.commit()
 
@@ -165,15 +192,23 @@ def deactivate_member(membership: Membership, *, actor: User) -> None:
         raise AdminError(_l("You cannot deactivate yourself."))
     membership.active = False
     end_all_sessions(membership.user)
-    audit.record("member.deactivated", brand_id=membership.brand_id, field="membership",
-                 old=membership.user.email)
+    audit.record(
+        "member.deactivated",
+        brand_id=membership.brand_id,
+        field="membership",
+        old=membership.user.email,
+    )
     db.session.commit()
 
 
 def reactivate_member(membership: Membership) -> None:
     membership.active = True
-    audit.record("member.reactivated", brand_id=membership.brand_id, field="membership",
-                 new=membership.user.email)
+    audit.record(
+        "member.reactivated",
+        brand_id=membership.brand_id,
+        field="membership",
+        new=membership.user.email,
+    )
     db.session.commit()
 
 
@@ -183,16 +218,16 @@ def reset_password(membership: Membership, temporary_password: str) -> None:
     user.password_hash = hash_password(temporary_password)
     user.must_change_password = True
     end_all_sessions(user)
-    audit.record("member.password_reset", brand_id=membership.brand_id, field="membership",
-                 new=user.email)
+    audit.record(
+        "member.password_reset", brand_id=membership.brand_id, field="membership", new=user.email
+    )
     db.session.commit()
 
 
 # --- client permission groups -------------------------------------------------------------
 
 
-def save_client_group(brand: Brand, group: ClientGroup | None, name: str,
-                      features) -> ClientGroup:
+def save_client_group(brand: Brand, group: ClientGroup | None, name: str, features) -> ClientGroup:
     from portal.admin.features import FEATURES
 
     if _name_taken(ClientGroup, brand.id, name, group.id if group else None):
@@ -202,12 +237,21 @@ def save_client_group(brand: Brand, group: ClientGroup | None, name: str,
         group = ClientGroup(brand_id=brand.id, name=name, features=ticked)
         db.session.add(group)
         db.session.flush()
-        audit.record("client_group.created", brand_id=brand.id, field="client_group",
-                     new=name, note=", ".join(ticked))
+        audit.record(
+            "client_group.created",
+            brand_id=brand.id,
+            field="client_group",
+            new=name,
+            note=", ".join(ticked),
+        )
     else:
-        audit.record("client_group.changed", brand_id=brand.id, field="client_group",
-                     old=f"{group.name}: {', '.join(group.features or [])}",
-                     new=f"{name}: {', '.join(ticked)}")
+        audit.record(
+            "client_group.changed",
+            brand_id=brand.id,
+            field="client_group",
+            old=f"{group.name}: {', '.join(group.features or [])}",
+            new=f"{name}: {', '.join(ticked)}",
+        )
         group.name, group.features = name, ticked
     db.session.commit()
     return group
@@ -225,19 +269,19 @@ def delete_client_group(group: ClientGroup) -> None:
                 clients,
             )
         )
-    audit.record("client_group.deleted", brand_id=group.brand_id, field="client_group",
-                 old=group.name)
+    audit.record(
+        "client_group.deleted", brand_id=group.brand_id, field="client_group", old=group.name
+    )
     db.session.execute(
-        ClientGroupMapping.__table__.delete().where(
-            ClientGroupMapping.target_group_id == group.id
-        )
+        ClientGroupMapping.__table__.delete().where(ClientGroupMapping.target_group_id == group.id)
     )
     db.session.delete(group)
     db.session.commit()
 
 
-def map_client_group(group: ClientGroup, target_brand: Brand,
-                     target_group: ClientGroup | None) -> None:
+def map_client_group(
+    group: ClientGroup, target_brand: Brand, target_group: ClientGroup | None
+) -> None:
     """Which group of `target_brand` this group's clients get when they migrate there."""
     if target_group is not None and target_group.brand_id != target_brand.id:
         raise AdminError(_l("Choose a group of the target brand."))
@@ -252,14 +296,23 @@ def map_client_group(group: ClientGroup, target_brand: Brand,
         if mapping is not None:
             db.session.delete(mapping)
     elif mapping is None:
-        db.session.add(ClientGroupMapping(source_group_id=group.id,
-                                          target_brand_id=target_brand.id,
-                                          target_group_id=target_group.id))
+        db.session.add(
+            ClientGroupMapping(
+                source_group_id=group.id,
+                target_brand_id=target_brand.id,
+                target_group_id=target_group.id,
+            )
+        )
     else:
         mapping.target_group_id = target_group.id
-    audit.record("client_group.mapped", brand_id=group.brand_id, field="client_group",
-                 old=old, new=target_group.name if target_group else None,
-                 note=f"{group.name} -> {target_brand.slug}")
+    audit.record(
+        "client_group.mapped",
+        brand_id=group.brand_id,
+        field="client_group",
+        old=old,
+        new=target_group.name if target_group else None,
+        note=f"{group.name} -> {target_brand.slug}",
+    )
     db.session.commit()
 
 
@@ -269,8 +322,9 @@ RESERVED_SLUGS = frozenset({"static", "health", "admin", "api", "login", "logout
 
 
 def brand_has_clients(brand: Brand) -> bool:
-    return db.session.scalar(select(Client.id).where(Client.brand_id == brand.id).limit(1)) \
-        is not None
+    return (
+        db.session.scalar(select(Client.id).where(Client.brand_id == brand.id).limit(1)) is not None
+    )
 
 
 def save_brand(brand: Brand | None, values: dict) -> Brand:
@@ -297,8 +351,9 @@ def save_brand(brand: Brand | None, values: dict) -> Brand:
         for key, value in values.items():
             old = getattr(brand, key)
             if old != value:
-                audit.record("brand.changed", brand_id=brand.id, field=f"brand.{key}",
-                             old=old, new=value)
+                audit.record(
+                    "brand.changed", brand_id=brand.id, field=f"brand.{key}", old=old, new=value
+                )
                 setattr(brand, key, value)
     db.session.commit()
     return brand
@@ -320,7 +375,6 @@ def set_brand_logo(brand: Brand, stored_name: str | None) -> str | None:
     """Point the brand at a new logo; returns the old file's name for the caller to remove."""
     old = brand.logo_name
     brand.logo_name = stored_name
-    audit.record("brand.changed", brand_id=brand.id, field="brand.logo", old=old,
-                 new=stored_name)
+    audit.record("brand.changed", brand_id=brand.id, field="brand.logo", old=old, new=stored_name)
     db.session.commit()
     return old

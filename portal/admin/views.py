@@ -19,7 +19,6 @@ from portal.admin.forms import (
     StaffUserForm,
 )
 from portal.auth.forms import EmptyForm
-from portal.validators import ValidationError
 from portal.extensions import db
 from portal.models import (
     Brand,
@@ -32,6 +31,7 @@ from portal.models import (
 from portal.permissions import GRANTABLE, group_permissions, permission_required
 from portal.tenancy import get_or_404, scoped
 from portal.tracking import TemplateError, check_template, tracking_url
+from portal.validators import ValidationError
 
 
 def _refused(error: rules.AdminError) -> None:
@@ -65,8 +65,12 @@ def groups():
         ).all()
     )
     return render_template(
-        "admin/groups.html", form=form, groups=_groups(), members=members,
-        catalogue=GRANTABLE, group_permissions=group_permissions,
+        "admin/groups.html",
+        form=form,
+        groups=_groups(),
+        members=members,
+        catalogue=GRANTABLE,
+        group_permissions=group_permissions,
     ), (422 if form.errors else 200)
 
 
@@ -83,8 +87,13 @@ def group(group_id: int):
         else:
             flash(_("Group saved."), "success")
             return redirect(url_for("admin.groups"))
-    return render_template("admin/group.html", form=form, group=group,
-                           granted=group_permissions(group), catalogue=GRANTABLE)
+    return render_template(
+        "admin/group.html",
+        form=form,
+        group=group,
+        granted=group_permissions(group),
+        catalogue=GRANTABLE,
+    )
 
 
 @bp.post("/groups/<int:group_id>/delete")
@@ -113,18 +122,29 @@ def users():
         group = next(gr for gr in groups if gr.id == form.group_id.data)
         try:
             user, created = rules.add_staff_user(
-                g.brand, email=form.email.data, name=form.name.data, locale=form.locale.data,
-                group=group, temporary_password=form.temporary_password.data,
+                g.brand,
+                email=form.email.data,
+                name=form.name.data,
+                locale=form.locale.data,
+                group=group,
+                temporary_password=form.temporary_password.data,
             )
         except rules.AdminError as error:
             _refused(error)
         else:
             if created:
-                flash(_("%(name)s can now sign in with the temporary password.",
-                        name=user.name), "success")
+                flash(
+                    _("%(name)s can now sign in with the temporary password.", name=user.name),
+                    "success",
+                )
             else:
-                flash(_("%(email)s already had an account: it now has access to this brand.",
-                        email=user.email), "success")
+                flash(
+                    _(
+                        "%(email)s already had an account: it now has access to this brand.",
+                        email=user.email,
+                    ),
+                    "success",
+                )
             return redirect(url_for("admin.users"))
     members = db.session.scalars(
         scoped(Membership)
@@ -153,14 +173,20 @@ def user(membership_id: int):
             return redirect(url_for("admin.user", membership_id=membership.id))
         if action == "reset" and reset_form.validate_on_submit():
             rules.reset_password(membership, reset_form.temporary_password.data)
-            flash(_("Password reset: the user must choose a new one at the next sign-in."),
-                  "success")
+            flash(
+                _("Password reset: the user must choose a new one at the next sign-in."), "success"
+            )
             return redirect(url_for("admin.user", membership_id=membership.id))
         if action in ("deactivate", "reactivate") and EmptyForm().validate_on_submit():
             if action == "deactivate":
                 rules.deactivate_member(membership, actor=current_user)
-                flash(_("%(name)s no longer has access to this brand and is signed out.",
-                        name=membership.user.name), "success")
+                flash(
+                    _(
+                        "%(name)s no longer has access to this brand and is signed out.",
+                        name=membership.user.name,
+                    ),
+                    "success",
+                )
             else:
                 rules.reactivate_member(membership)
                 flash(_("%(name)s can use this brand again.", name=membership.user.name), "success")
@@ -169,8 +195,9 @@ def user(membership_id: int):
         _refused(error)
     reset_form.temporary_password.data = reset_form.confirmation.data = ""
     status = 422 if group_form.errors or reset_form.errors else 200
-    return render_template("admin/user.html", membership=membership, group_form=group_form,
-                           reset_form=reset_form), status
+    return render_template(
+        "admin/user.html", membership=membership, group_form=group_form, reset_form=reset_form
+    ), status
 
 
 # --- client permission groups -------------------------------------------------------------
@@ -197,8 +224,9 @@ def client_groups():
             .group_by(Client.client_group_id)
         ).all()
     )
-    return render_template("admin/client_groups.html", form=form, groups=groups,
-                           counts=counts, features=FEATURES), (422 if form.errors else 200)
+    return render_template(
+        "admin/client_groups.html", form=form, groups=groups, counts=counts, features=FEATURES
+    ), (422 if form.errors else 200)
 
 
 @bp.route("/client-groups/<int:group_id>", methods=["GET", "POST"])
@@ -228,12 +256,19 @@ def client_group(group_id: int):
     # Groups of other brands, unscoped on purpose: the mapping names groups across brands.
     targets = {}
     for target in db.session.scalars(
-        select(ClientGroup).where(ClientGroup.brand_id.in_([b.id for b in other_brands]))
+        select(ClientGroup)
+        .where(ClientGroup.brand_id.in_([b.id for b in other_brands]))
         .order_by(ClientGroup.name)
     ):
         targets.setdefault(target.brand_id, []).append(target)
-    return render_template("admin/client_group.html", form=form, group=group,
-                           other_brands=other_brands, targets=targets, mappings=mappings)
+    return render_template(
+        "admin/client_group.html",
+        form=form,
+        group=group,
+        other_brands=other_brands,
+        targets=targets,
+        mappings=mappings,
+    )
 
 
 def _save_mappings(group: ClientGroup, other_brands: list[Brand]):
@@ -242,8 +277,9 @@ def _save_mappings(group: ClientGroup, other_brands: list[Brand]):
         target_group = None
         if raw.isdigit():
             target_group = db.session.scalar(
-                select(ClientGroup).where(ClientGroup.id == int(raw),
-                                          ClientGroup.brand_id == target_brand.id)
+                select(ClientGroup).where(
+                    ClientGroup.id == int(raw), ClientGroup.brand_id == target_brand.id
+                )
             )
         try:
             rules.map_client_group(group, target_brand, target_group)
@@ -276,20 +312,40 @@ def _brand_form(brand: Brand | None):
     ).all()
     data = None
     if brand is not None:
-        data = {key: getattr(brand, key) for key in (
-            "name", "slug", "parent_id", "default_locale", "country_code",
-            "tracking_url_template", "theme_color", "active")}
-    return BrandForm(parents, data=data or {"active": True, "theme_color": "#1d4ed8",
-                                            "country_code": g.brand.country_code,
-                                            "default_locale": g.brand.default_locale})
+        data = {
+            key: getattr(brand, key)
+            for key in (
+                "name",
+                "slug",
+                "parent_id",
+                "default_locale",
+                "country_code",
+                "tracking_url_template",
+                "theme_color",
+                "active",
+            )
+        }
+    return BrandForm(
+        parents,
+        data=data
+        or {
+            "active": True,
+            "theme_color": "#1d4ed8",
+            "country_code": g.brand.country_code,
+            "default_locale": g.brand.default_locale,
+        },
+    )
 
 
 @bp.get("/brands")
 @permission_required("brands.manage")
 def brands():
     all_brands = db.session.scalars(select(Brand).order_by(Brand.name)).all()
-    counts = dict(db.session.execute(
-        select(Client.brand_id, func.count(Client.id)).group_by(Client.brand_id)).all())
+    counts = dict(
+        db.session.execute(
+            select(Client.brand_id, func.count(Client.id)).group_by(Client.brand_id)
+        ).all()
+    )
     return render_template("admin/brands.html", brands=all_brands, counts=counts)
 
 
@@ -309,9 +365,19 @@ def edit_brand(brand_id: int):
 def _edit_brand(brand: Brand | None):
     form = _brand_form(brand)
     if form.validate_on_submit():
-        values = {key: form[key].data for key in (
-            "name", "slug", "parent_id", "default_locale", "country_code",
-            "tracking_url_template", "theme_color", "active")}
+        values = {
+            key: form[key].data
+            for key in (
+                "name",
+                "slug",
+                "parent_id",
+                "default_locale",
+                "country_code",
+                "tracking_url_template",
+                "theme_color",
+                "active",
+            )
+        }
         values["theme_color"] = values["theme_color"].lower()
         new_logo = None
         try:
@@ -329,8 +395,9 @@ def _edit_brand(brand: Brand | None):
             flash(_("Brand saved."), "success")
             return redirect(url_for("admin.brands"))
     has_clients = brand is not None and rules.brand_has_clients(brand)
-    return render_template("admin/brand.html", form=form, edited=brand,
-                           has_clients=has_clients), (422 if form.errors else 200)
+    return render_template("admin/brand.html", form=form, edited=brand, has_clients=has_clients), (
+        422 if form.errors else 200
+    )
 
 
 @bp.get("/brands/preview")
@@ -343,7 +410,8 @@ def brand_preview():
         check_template(template)
     except TemplateError as error:
         return render_template("admin/_preview.html", error=str(error))
-    sample = Brand(slug=request.args.get("slug", "brand")[:63] or "brand",
-                   tracking_url_template=template)
+    sample = Brand(
+        slug=request.args.get("slug", "brand")[:63] or "brand", tracking_url_template=template
+    )
     url = tracking_url(sample, country_code=country, language="pt")
     return render_template("admin/_preview.html", url=url)

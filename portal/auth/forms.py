@@ -23,7 +23,8 @@ class EmptyForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired()],
+        _l("Current password"),
+        validators=[DataRequired()],
         render_kw={"autocomplete": "current-password"},
     )
     password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"})

@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from portal.auth import bp, rules
 from portal.admin.logos import logo_dir
+from portal.auth import bp, rules
 from portal.auth.forms import ChangePasswordForm, EmptyForm, LanguageForm, LoginForm
 from portal.extensions import limiter
 from portal.passwords import verify_password

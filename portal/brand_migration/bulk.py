@@ -33,13 +33,22 @@ def create_job(source: Brand, target: Brand, user: User, client_ids) -> BulkJob:
     job = BulkJob(source_brand_id=source.id, target_brand_id=target.id, created_by_id=user.id)
     db.session.add(job)
     db.session.flush()
-    items = [{"job_id": job.id, "client_id": cid, "client_name": name, "result": "pending"}
-             for cid, name in clients if cid in wanted]
+    items = [
+        {"job_id": job.id, "client_id": cid, "client_name": name, "result": "pending"}
+        for cid, name in clients
+        if cid in wanted
+    ]
     if items:
         db.session.execute(BulkItem.__table__.insert(), items)
     job.total = len(items)
-    audit.record("migration.bulk", brand_id=source.id, field="migration", new=target.slug,
-                 note=str(job.total), actor_id=user.id)
+    audit.record(
+        "migration.bulk",
+        brand_id=source.id,
+        field="migration",
+        new=target.slug,
+        note=str(job.total),
+        actor_id=user.id,
+    )
     db.session.commit()
     return job
 
@@ -64,15 +73,18 @@ def run_job(job_id: int) -> None:
     notify.send_pending()
 
 
-def _run_chunk(job: BulkJob, items: list[BulkItem], user: User, target: Brand,
-               memo: dict) -> None:
+def _run_chunk(job: BulkJob, items: list[BulkItem], user: User, target: Brand, memo: dict) -> None:
     clients = {
         c.id: c
         for c in db.session.scalars(
             select(Client)
             .where(Client.id.in_([i.client_id for i in items]))
-            .options(selectinload(Client.address), selectinload(Client.contracts),
-                     selectinload(Client.client_group), selectinload(Client.brand))
+            .options(
+                selectinload(Client.address),
+                selectinload(Client.contracts),
+                selectinload(Client.client_group),
+                selectinload(Client.brand),
+            )
         )
     }
     candidates = []
@@ -94,8 +106,9 @@ def _run_chunk(job: BulkJob, items: list[BulkItem], user: User, target: Brand,
     db.session.commit()  # the started migrations, and the refusals, are on record
     _finish_started(job, user)
     job.processed = db.session.scalar(
-        select(func.count(BulkItem.id)).where(BulkItem.job_id == job.id,
-                                              BulkItem.result != "pending")
+        select(func.count(BulkItem.id)).where(
+            BulkItem.job_id == job.id, BulkItem.result != "pending"
+        )
     )
     db.session.commit()
 
@@ -103,8 +116,11 @@ def _run_chunk(job: BulkJob, items: list[BulkItem], user: User, target: Brand,
 def _finish_started(job: BulkJob, user: User) -> None:
     """Run the job's started migrations to their end (after a crash too) and note results."""
     items = db.session.scalars(
-        select(BulkItem).where(BulkItem.job_id == job.id, BulkItem.result == "pending",
-                               BulkItem.migration_id.is_not(None))
+        select(BulkItem).where(
+            BulkItem.job_id == job.id,
+            BulkItem.result == "pending",
+            BulkItem.migration_id.is_not(None),
+        )
     ).all()
     if not items:
         return

@@ -59,8 +59,11 @@ def may_migrate(user: User, brand: Brand) -> bool:
     if user.is_platform_admin:
         return True
     membership = db.session.scalar(
-        select(Membership).where(Membership.user_id == user.id, Membership.brand_id == brand.id,
-                                 Membership.active.is_(True))
+        select(Membership).where(
+            Membership.user_id == user.id,
+            Membership.brand_id == brand.id,
+            Membership.active.is_(True),
+        )
     )
     return membership is not None and "migrations.create" in group_permissions(membership.group)
 
@@ -77,14 +80,16 @@ def may_override(user: User, brand: Brand) -> bool:
     if user.is_platform_admin:
         return True
     membership = db.session.scalar(
-        select(Membership).where(Membership.user_id == user.id, Membership.brand_id == brand.id,
-                                 Membership.active.is_(True))
+        select(Membership).where(
+            Membership.user_id == user.id,
+            Membership.brand_id == brand.id,
+            Membership.active.is_(True),
+        )
     )
     return membership is not None and "migrations.override" in group_permissions(membership.group)
 
 
-def target_group_for(client: Client, target: Brand,
-                     rollback_of=None) -> tuple[bool, int | None]:
+def target_group_for(client: Client, target: Brand, rollback_of=None) -> tuple[bool, int | None]:
     """(found, group id in the target) for the client's permission group: mapped, else by name.
 
     Moving back, the client gets again the group it had before the migration being undone.
@@ -109,9 +114,16 @@ def target_group_for(client: Client, target: Brand,
     return same_name is not None, same_name
 
 
-def run_checks(client: Client, target: Brand, user: User, *, override_reason: str = "",
-               today: date | None = None, memo: dict | None = None,
-               rollback_of=None) -> list[Check]:
+def run_checks(
+    client: Client,
+    target: Brand,
+    user: User,
+    *,
+    override_reason: str = "",
+    today: date | None = None,
+    memo: dict | None = None,
+    rollback_of=None,
+) -> list[Check]:
     """Every check with pass or fail; nothing changes.
 
     `memo` lets a bulk job look up once what is the same for every client (who may migrate
@@ -130,30 +142,47 @@ def run_checks(client: Client, target: Brand, user: User, *, override_reason: st
             return False
         if "taken" in memo:
             return client.provider_user_id in memo["taken"][target.id]
-        return db.session.scalar(
-            select(Client.id).where(Client.brand_id == target.id,
-                                    Client.provider_user_id == client.provider_user_id)
-        ) is not None
+        return (
+            db.session.scalar(
+                select(Client.id).where(
+                    Client.brand_id == target.id, Client.provider_user_id == client.provider_user_id
+                )
+            )
+            is not None
+        )
 
     address = client.address
     contract_end = client.under_contract_until(today)
-    overridden = bool(contract_end and override_reason.strip() and remembered(
-        ("override", client.brand_id), lambda: may_override(user, client.brand)))
+    overridden = bool(
+        contract_end
+        and override_reason.strip()
+        and remembered(("override", client.brand_id), lambda: may_override(user, client.brand))
+    )
     phone = client.phone or client.mobile
     checks = [
-        Check("address", bool(address and address.street and address.locality
-                              and address.sub_locality)),
+        Check(
+            "address",
+            bool(address and address.street and address.locality and address.sub_locality),
+        ),
         Check("account_manager", client.account_manager_id is not None),
         Check("phone", bool(phone) and phone.isdigit()),
         Check("active", client.status == ClientStatus.ACTIVE),
         Check("paid", client.payment_status == PaymentStatus.UP_TO_DATE),
         Check("no_open_migration", client.frozen_by_migration_id is None),
-        Check("contract", contract_end is None or overridden,
-              None if contract_end is None else
-              str(_l("Under contract until %(date)s.", date=contract_end.isoformat()))),
-        Check("authorised", remembered(
-            ("authorised", client.brand_id, target.id),
-            lambda: may_migrate(user, client.brand) and may_migrate(user, target))),
+        Check(
+            "contract",
+            contract_end is None or overridden,
+            None
+            if contract_end is None
+            else str(_l("Under contract until %(date)s.", date=contract_end.isoformat())),
+        ),
+        Check(
+            "authorised",
+            remembered(
+                ("authorised", client.brand_id, target.id),
+                lambda: may_migrate(user, client.brand) and may_migrate(user, target),
+            ),
+        ),
         Check("target", target.active and target.id != client.brand_id),
         Check("user_id_free", not user_id_taken()),
         Check("client_group", target_group_for(client, target, rollback_of)[0]),
@@ -163,8 +192,9 @@ def run_checks(client: Client, target: Brand, user: User, *, override_reason: st
 
 def taken_user_ids(target: Brand) -> set[str]:
     """The user IDs already used in a brand, for a bulk job's checks."""
-    return set(db.session.scalars(select(Client.provider_user_id).where(
-        Client.brand_id == target.id)))
+    return set(
+        db.session.scalars(select(Client.provider_user_id).where(Client.brand_id == target.id))
+    )
 
 
 def all_pass(checks: list[Check]) -> bool:

@@ -32,20 +32,29 @@ def recipients_of(client: Client) -> list[str]:
 
 def migrations_with_emails(migration_ids: list[int]) -> set[int]:
     """The migrations whose emails are already in the outbox."""
-    return set(db.session.scalars(
-        select(OutboxEmail.migration_id).where(OutboxEmail.migration_id.in_(migration_ids))
-    ))
+    return set(
+        db.session.scalars(
+            select(OutboxEmail.migration_id).where(OutboxEmail.migration_id.in_(migration_ids))
+        )
+    )
 
 
 def queue_migration_emails(migration: Migration, client: Client) -> list[OutboxEmail]:
     """The emails of a migration, in the client's language, added to the outbox."""
     with force_locale(client.locale):
         subject = _("Your tracking platform has a new address")
-        body = render_template("emails/migration.txt", client=client, migration=migration,
-                               brand=migration.target_brand)
+        body = render_template(
+            "emails/migration.txt", client=client, migration=migration, brand=migration.target_brand
+        )
     emails = [
-        OutboxEmail(brand_id=migration.target_brand_id, migration_id=migration.id,
-                    recipient=recipient, locale=client.locale, subject=subject, body=body)
+        OutboxEmail(
+            brand_id=migration.target_brand_id,
+            migration_id=migration.id,
+            recipient=recipient,
+            locale=client.locale,
+            subject=subject,
+            body=body,
+        )
         for recipient in recipients_of(client)
     ]
     db.session.add_all(emails)
@@ -63,8 +72,9 @@ def send(email: OutboxEmail) -> bool:
     try:
         # The backend is looked up on every send, so a settings change needs no restart.
         connection = mail.get_connection(backend=current_app.config.get("MAIL_BACKEND"))
-        EmailMessage(subject=email.subject, body=email.body, to=[email.recipient],
-                     connection=connection).send()
+        EmailMessage(
+            subject=email.subject, body=email.body, to=[email.recipient], connection=connection
+        ).send()
     except Exception as error:  # noqa: BLE001 - any failure of the mail server is recorded
         email.status = "failed"
         email.last_error = f"{type(error).__name__}: {error}"[:MAX_ERROR]

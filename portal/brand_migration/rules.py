@@ -28,7 +28,6 @@ from portal.models import (
     MigrationEvent,
     MigrationState,
     User,
-    utcnow,
 )
 from portal.tracking import tracking_url
 
@@ -42,62 +41,123 @@ class MigrationRefused(Exception):
         self.checks = checks or []
 
 
-def _transition(migration: Migration, to_state: MigrationState, actor_id: int | None,
-                note: str | None = None) -> None:
+def _transition(
+    migration: Migration, to_state: MigrationState, actor_id: int | None, note: str | None = None
+) -> None:
     # Added to the session, not to migration.events: appending would load the whole timeline.
-    db.session.add(MigrationEvent(migration_id=migration.id, from_state=migration.state,
-                                  to_state=to_state, actor_id=actor_id, note=note))
-    audit.record(f"migration.{to_state.value}", brand_id=migration.source_brand_id,
-                 client_id=migration.client_id, field="migration", old=migration.state.value
-                 if migration.state else None, new=to_state.value, note=note, actor_id=actor_id)
+    db.session.add(
+        MigrationEvent(
+            migration_id=migration.id,
+            from_state=migration.state,
+            to_state=to_state,
+            actor_id=actor_id,
+            note=note,
+        )
+    )
+    audit.record(
+        f"migration.{to_state.value}",
+        brand_id=migration.source_brand_id,
+        client_id=migration.client_id,
+        field="migration",
+        old=migration.state.value if migration.state else None,
+        new=to_state.value,
+        note=note,
+        actor_id=actor_id,
+    )
     migration.state = to_state
 
 
 # --- starting -----------------------------------------------------------------------------
 
 
-def start(client: Client, target: Brand, user: User, *, preferred_date: date | None = None,
-          override_reason: str = "", rollback_of: Migration | None = None) -> Migration:
+def start(
+    client: Client,
+    target: Brand,
+    user: User,
+    *,
+    preferred_date: date | None = None,
+    override_reason: str = "",
+    rollback_of: Migration | None = None,
+) -> Migration:
     """Check, then open the migration and freeze the client. Refused checks change nothing,
     but the refusal is in the client's History."""
-    started, refused = start_many([client], target, user, preferred_date=preferred_date,
-                                  override_reason=override_reason, rollback_of=rollback_of)
+    started, refused = start_many(
+        [client],
+        target,
+        user,
+        preferred_date=preferred_date,
+        override_reason=override_reason,
+        rollback_of=rollback_of,
+    )
     db.session.commit()
     if refused:
-        raise MigrationRefused(_l("The migration cannot start: some checks failed."),
-                               refused[client.id])
+        raise MigrationRefused(
+            _l("The migration cannot start: some checks failed."), refused[client.id]
+        )
     return started[0]
 
 
-def start_many(clients: list[Client], target: Brand, user: User, *,
-               preferred_date: date | None = None, override_reason: str = "",
-               rollback_of: Migration | None = None, bulk_job_id: int | None = None,
-               memo: dict | None = None) -> tuple[list[Migration], dict[int, list]]:
+def start_many(
+    clients: list[Client],
+    target: Brand,
+    user: User,
+    *,
+    preferred_date: date | None = None,
+    override_reason: str = "",
+    rollback_of: Migration | None = None,
+    bulk_job_id: int | None = None,
+    memo: dict | None = None,
+) -> tuple[list[Migration], dict[int, list]]:
     """start() for many clients, in the caller's transaction: (started, refused checks)."""
     started, refused = [], {}
     reason = override_reason.strip() or None
     for client in clients:
-        checks = run_checks(client, target, user, override_reason=override_reason, memo=memo,
-                            rollback_of=rollback_of)
+        checks = run_checks(
+            client,
+            target,
+            user,
+            override_reason=override_reason,
+            memo=memo,
+            rollback_of=rollback_of,
+        )
         if not all_pass(checks):
-            audit.record("migration.refused", brand_id=client.brand_id, client_id=client.id,
-                         field="migration", new=target.slug, actor_id=user.id,
-                         note=", ".join(c.key for c in checks if not c.ok))
+            audit.record(
+                "migration.refused",
+                brand_id=client.brand_id,
+                client_id=client.id,
+                field="migration",
+                new=target.slug,
+                actor_id=user.id,
+                note=", ".join(c.key for c in checks if not c.ok),
+            )
             refused[client.id] = checks
             continue
         migration = Migration(
-            client_id=client.id, client_name=client.name, source_brand_id=client.brand_id,
-            target_brand_id=target.id, state=S.REQUESTED, preferred_date=preferred_date,
-            override_reason=reason, rollback_of=rollback_of, bulk_job_id=bulk_job_id,
-            created_by_id=user.id, checks=[c.as_dict() for c in checks],
+            client_id=client.id,
+            client_name=client.name,
+            source_brand_id=client.brand_id,
+            target_brand_id=target.id,
+            state=S.REQUESTED,
+            preferred_date=preferred_date,
+            override_reason=reason,
+            rollback_of=rollback_of,
+            bulk_job_id=bulk_job_id,
+            created_by_id=user.id,
+            checks=[c.as_dict() for c in checks],
             source_client_group_id=client.client_group_id,
         )
         # A new object's list: appending loads nothing.
-        migration.events.append(MigrationEvent(to_state=S.REQUESTED, actor_id=user.id,
-                                               note=reason))
+        migration.events.append(MigrationEvent(to_state=S.REQUESTED, actor_id=user.id, note=reason))
         db.session.add(migration)
-        audit.record("migration.requested", brand_id=client.brand_id, client_id=client.id,
-                     field="migration", new=target.slug, note=reason, actor_id=user.id)
+        audit.record(
+            "migration.requested",
+            brand_id=client.brand_id,
+            client_id=client.id,
+            field="migration",
+            new=target.slug,
+            note=reason,
+            actor_id=user.id,
+        )
         started.append((client, migration))
     db.session.flush()  # one flush gives every migration its id
     for client, migration in started:
@@ -113,7 +173,8 @@ def _snapshot(client_ids: list[int]) -> dict[int, list]:
     shots: dict[int, list] = {cid: [] for cid in client_ids}
     rows = db.session.execute(
         select(Asset.client_id, Asset.id, Asset.serial, Asset.status, Asset.brand_id)
-        .where(Asset.client_id.in_(client_ids)).order_by(Asset.id)
+        .where(Asset.client_id.in_(client_ids))
+        .order_by(Asset.id)
     )
     for client_id, asset_id, serial, status, brand_id in rows:
         shots[client_id].append([asset_id, serial, status.value, brand_id])
@@ -141,14 +202,17 @@ def move(migrations: list[Migration], actor_id: int | None) -> None:
         by_target.setdefault(migration.target_brand_id, []).append(migration.client_id)
     for target_id, client_ids in by_target.items():
         db.session.execute(
-            update(Asset).where(Asset.client_id.in_(client_ids)).values(brand_id=target_id)
+            update(Asset)
+            .where(Asset.client_id.in_(client_ids))
+            .values(brand_id=target_id)
             .execution_options(synchronize_session=False)
         )
     db.session.commit()
 
 
-def _move_clients(migrations: list[Migration], clients: dict[int, Client],
-                  actor_id: int | None) -> None:
+def _move_clients(
+    migrations: list[Migration], clients: dict[int, Client], actor_id: int | None
+) -> None:
     groups: dict[tuple, int | None] = {}  # the same group maps the same way for every client
     for migration in migrations:
         client = clients[migration.client_id]
@@ -157,8 +221,9 @@ def _move_clients(migrations: list[Migration], clients: dict[int, Client],
         if key not in groups:
             groups[key] = target_group_for(client, target, migration.rollback_of)[1]
         migration.target_client_group_id = groups[key]
-        migration.tracking_url = tracking_url(target, country_code=client.country_code,
-                                              language=client.locale)
+        migration.tracking_url = tracking_url(
+            target, country_code=client.country_code, language=client.locale
+        )
         client.brand_id = target.id
         client.client_group_id = groups[key]
         _transition(migration, S.VERIFYING, actor_id)
@@ -181,11 +246,21 @@ def _verify_each(migrations, clients, shots, actor_id) -> None:
         migration.snapshot_after = after
         differences = compare(migration.snapshot_before or [], after, migration.target_brand_id)
         if client.brand_id != migration.target_brand_id:
-            differences.append({"what": "client_brand", "before": migration.source_brand_id,
-                                "after": client.brand_id})
+            differences.append(
+                {
+                    "what": "client_brand",
+                    "before": migration.source_brand_id,
+                    "after": client.brand_id,
+                }
+            )
         if client.client_group_id != migration.target_client_group_id:
-            differences.append({"what": "client_group", "before": migration.target_client_group_id,
-                                "after": client.client_group_id})
+            differences.append(
+                {
+                    "what": "client_group",
+                    "before": migration.target_client_group_id,
+                    "after": client.client_group_id,
+                }
+            )
         migration.differences = differences
         if differences:
             _transition(migration, S.FAILED, actor_id, note=f"{len(differences)} differences")
@@ -205,8 +280,14 @@ def compare(before: list, after: list, target_brand_id: int) -> list[dict]:
         differences.append({"what": "unexpected", "asset": new[asset_id][1]})
     for asset_id in sorted(old.keys() & new.keys()):
         if old[asset_id][2] != new[asset_id][2]:
-            differences.append({"what": "status", "asset": old[asset_id][1],
-                                "before": old[asset_id][2], "after": new[asset_id][2]})
+            differences.append(
+                {
+                    "what": "status",
+                    "asset": old[asset_id][1],
+                    "before": old[asset_id][2],
+                    "after": new[asset_id][2],
+                }
+            )
         if new[asset_id][3] != target_brand_id:
             differences.append({"what": "asset_brand", "asset": new[asset_id][1]})
     return differences
@@ -233,7 +314,8 @@ def _release(client: Client) -> None:
 def _clients_of(migrations: list[Migration]) -> dict[int, Client]:
     ids = [m.client_id for m in migrations]
     clients = db.session.scalars(
-        select(Client).where(Client.id.in_(ids))
+        select(Client)
+        .where(Client.id.in_(ids))
         .options(selectinload(Client.contacts), selectinload(Client.client_group))
         .execution_options(populate_existing=True)  # what the database says, not a cache
     )
@@ -289,8 +371,9 @@ def move_back(migration: Migration, user: User) -> Migration:
     source = db.session.get(Brand, migration.source_brand_id)
     if client.brand_id == source.id:
         raise MigrationRefused(_l("The client is already in %(brand)s.", brand=source.name))
-    back = start(client, source, user, rollback_of=migration,
-                 override_reason=migration.override_reason or "")
+    back = start(
+        client, source, user, rollback_of=migration, override_reason=migration.override_reason or ""
+    )
     _transition(migration, S.ROLLED_BACK, user.id, note=f"#{back.id}")
     db.session.commit()
     continue_migration(back, user.id)

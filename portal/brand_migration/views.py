@@ -18,12 +18,12 @@ from portal.clients.queries import load_client_record, matching_ids
 from portal.extensions import db
 from portal.jobs import enqueue
 from portal.models import (
+    OPEN_STATES,
     AssetStatus,
     Brand,
     BulkItem,
     BulkJob,
     Migration,
-    OPEN_STATES,
     MigrationState,
     OutboxEmail,
 )
@@ -49,37 +49,56 @@ def migrate(client_id: int):
         if target is None:
             form.target.errors = [_("Choose one of the brands in the list.")]
         else:
-            checks = run_checks(client, target, current_user,
-                                override_reason=form.override_reason.data or "")
+            checks = run_checks(
+                client, target, current_user, override_reason=form.override_reason.data or ""
+            )
     if request.method == "POST" and target is not None and form.validate():
         try:
-            migration = rules.start(client, target, current_user,
-                                    preferred_date=form.preferred_date.data,
-                                    override_reason=form.override_reason.data or "")
+            migration = rules.start(
+                client,
+                target,
+                current_user,
+                preferred_date=form.preferred_date.data,
+                override_reason=form.override_reason.data or "",
+            )
         except rules.MigrationRefused as refusal:
             checks = refusal.checks
             flash(str(refusal.message), "error")
         else:
             rules.continue_migration(migration, current_user.id)
             return redirect(url_for("migrations.detail", migration_id=migration.id))
-    return render_page("migrations/migrate.html", "checks", client=client, form=form,
-                       checks=checks, target=target, can_override=can("migrations.override"))
+    return render_page(
+        "migrations/migrate.html",
+        "checks",
+        client=client,
+        form=form,
+        checks=checks,
+        target=target,
+        can_override=can("migrations.override"),
+    )
 
 
 @bp.get("/migrations")
 @permission_required("migrations.create")
 def index():
     state = request.args.get("state")
-    query = scoped(Migration).options(selectinload(Migration.source_brand),
-                                      selectinload(Migration.target_brand))
+    query = scoped(Migration).options(
+        selectinload(Migration.source_brand), selectinload(Migration.target_brand)
+    )
     if state in {s.value for s in MigrationState}:
         query = query.where(Migration.state == state)
     elif state == "open":
         query = query.where(Migration.state.in_(OPEN_STATES))
     migrations = db.session.scalars(query.order_by(Migration.id.desc()).limit(200)).all()
     jobs = db.session.scalars(scoped(BulkJob).order_by(BulkJob.id.desc()).limit(20)).all()
-    return render_page("migrations/index.html", "results", migrations=migrations, jobs=jobs,
-                       state=state, states=list(MigrationState))
+    return render_page(
+        "migrations/index.html",
+        "results",
+        migrations=migrations,
+        jobs=jobs,
+        state=state,
+        states=list(MigrationState),
+    )
 
 
 def _migration(migration_id: int) -> Migration:
@@ -91,8 +110,7 @@ def _migration(migration_id: int) -> Migration:
 def detail(migration_id: int):
     migration = _migration(migration_id)
     emails = db.session.scalars(
-        select(OutboxEmail).where(OutboxEmail.migration_id == migration.id)
-        .order_by(OutboxEmail.id)
+        select(OutboxEmail).where(OutboxEmail.migration_id == migration.id).order_by(OutboxEmail.id)
     ).all()
     return render_template("migrations/detail.html", migration=migration, emails=emails)
 
@@ -133,8 +151,9 @@ def move_back(migration_id: int):
         return redirect(url_for("migrations.detail", migration_id=migration.id))
     flash(_("The client is being moved back."), "success")
     # The client now lives in the brand it came back to: show the migration from there.
-    return redirect(url_for("migrations.detail", migration_id=back.id,
-                            brand_slug=back.target_brand.slug))
+    return redirect(
+        url_for("migrations.detail", migration_id=back.id, brand_slug=back.target_brand.slug)
+    )
 
 
 # --- bulk ---------------------------------------------------------------------------------
@@ -154,8 +173,9 @@ def bulk_start():
         client_ids = [int(v) for v in request.form.getlist("client_ids") if v.isdigit()]
     if target is None or not client_ids:
         flash(_("Choose the clients and a target brand."), "error")
-        return redirect(request.referrer if _same_site(request.referrer)
-                        else url_for("clients.index"))
+        return redirect(
+            request.referrer if _same_site(request.referrer) else url_for("clients.index")
+        )
     job = bulk.create_job(g.brand, target, current_user, client_ids)
     enqueue("portal.brand_migration.bulk:run_job", job.id)
     progress = url_for("migrations.bulk_job", job_id=job.id)
@@ -179,15 +199,20 @@ def _same_site(url: str | None) -> bool:
 @permission_required("migrations.create")
 def bulk_job(job_id: int):
     job = get_or_404(BulkJob, job_id)
-    counts = dict(db.session.execute(
-        select(BulkItem.result, func.count(BulkItem.id)).where(BulkItem.job_id == job.id)
-        .group_by(BulkItem.result)).all())
+    counts = dict(
+        db.session.execute(
+            select(BulkItem.result, func.count(BulkItem.id))
+            .where(BulkItem.job_id == job.id)
+            .group_by(BulkItem.result)
+        ).all()
+    )
     items = db.session.scalars(
-        select(BulkItem).where(BulkItem.job_id == job.id, BulkItem.result != "pending")
-        .order_by(BulkItem.id).limit(500)
+        select(BulkItem)
+        .where(BulkItem.job_id == job.id, BulkItem.result != "pending")
+        .order_by(BulkItem.id)
+        .limit(500)
     ).all()
-    return render_page("migrations/bulk.html", "progress", job=job, counts=counts,
-                       items=items)
+    return render_page("migrations/bulk.html", "progress", job=job, counts=counts, items=items)
 
 
 # --- outbox -------------------------------------------------------------------------------
@@ -201,8 +226,9 @@ def outbox():
     if status in ("pending", "sent", "failed"):
         query = query.where(OutboxEmail.status == status)
     emails = db.session.scalars(query.order_by(OutboxEmail.id.desc()).limit(200)).all()
-    return render_template("migrations/outbox.html", emails=emails, status=status,
-                           configured=notify.mail_configured())
+    return render_template(
+        "migrations/outbox.html", emails=emails, status=status, configured=notify.mail_configured()
+    )
 
 
 @bp.get("/outbox/<int:email_id>")
@@ -234,8 +260,12 @@ DIFFERENCES = {
     "client_group": _l("Client permission group not mapped"),
 }
 OUTBOX_STATUS = {"pending": _l("Waiting"), "sent": _l("Sent"), "failed": _l("Failed")}
-RESULTS = {"migrated": _l("Migrated"), "refused": _l("Refused"), "failed": _l("Failed"),
-           "pending": _l("Waiting")}
+RESULTS = {
+    "migrated": _l("Migrated"),
+    "refused": _l("Refused"),
+    "failed": _l("Failed"),
+    "pending": _l("Waiting"),
+}
 
 
 @bp.context_processor

@@ -26,15 +26,6 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.validators import ValidationError as WTFValidationError
 
 from portal.clients import files
-from portal.validators import (
-    Normalized,
-    ValidationError,
-    check_card_expiry,
-    check_card_number,
-    check_text,
-    normalize_email,
-    normalize_phone,
-)
 from portal.models import (
     BusinessUnit,
     CardKind,
@@ -44,6 +35,15 @@ from portal.models import (
     Document,
     DocumentKind,
     PaymentMethod,
+)
+from portal.validators import (
+    Normalized,
+    ValidationError,
+    check_card_expiry,
+    check_card_number,
+    check_text,
+    normalize_email,
+    normalize_phone,
 )
 
 CURRENCIES = ("EUR", "GBP", "BRL", "PLN", "USD")

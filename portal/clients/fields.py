@@ -16,6 +16,8 @@ from sqlalchemy import select
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
+from portal.extensions import db
+from portal.models import Address, Client, ClientGroup, ClientKind, Membership, Segment, User
 from portal.validators import (
     Normalized,
     check_text,
@@ -24,8 +26,6 @@ from portal.validators import (
     normalize_phone,
     normalize_postal_code,
 )
-from portal.extensions import db
-from portal.models import Address, Client, ClientGroup, ClientKind, Membership, Segment, User
 
 
 @dataclass(frozen=True)
@@ -130,13 +130,18 @@ def _account_manager_choices(client):
         .where(Membership.brand_id == client.brand_id, User.active.is_(True))
         .order_by(User.name)
     )
-    return [SelectChoice("", _l("No account manager")), *(SelectChoice(str(u.id), u.name) for u in users)]
+    return [
+        SelectChoice("", _l("No account manager")),
+        *(SelectChoice(str(u.id), u.name) for u in users),
+    ]
 
 
 def _client_group_choices(client):
     """The client permission groups of the client's brand."""
     groups = db.session.scalars(
-        select(ClientGroup).where(ClientGroup.brand_id == client.brand_id).order_by(ClientGroup.name)
+        select(ClientGroup)
+        .where(ClientGroup.brand_id == client.brand_id)
+        .order_by(ClientGroup.name)
     )
     return [SelectChoice("", _l("No group")), *(SelectChoice(str(g.id), g.name) for g in groups)]
 

@@ -13,8 +13,8 @@ from wtforms.validators import InputRequired, Length
 from wtforms.validators import ValidationError as WTFValidationError
 from wtforms.widgets import HiddenInput
 
-from portal.validators import Normalized, check_new_password, normalize_email
 from portal.models import ClientStatus, PaymentStatus
+from portal.validators import Normalized, check_new_password, normalize_email
 
 SORTS = {
     "name": _l("Name A–Z"),

@@ -2,11 +2,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from datetime import date
-
-from flask import abort, g, render_template, request
-from flask_login import current_user
+from flask import abort, g, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from portal.brand_migration.checks import migration_targets
 from portal.clients import bp
@@ -49,7 +47,11 @@ def index():
     list_args = {key: value for key, value in list_args.items() if value}
     targets = migration_targets(current_user, g.brand) if can("migrations.create") else []
     return render_page(
-        "clients/index.html", "results", form=form, page=page, list_args=list_args,
+        "clients/index.html",
+        "results",
+        form=form,
+        page=page,
+        list_args=list_args,
         targets=targets,
     )
 

@@ -3,16 +3,6 @@
 from portal.models.asset import Asset
 from portal.models.audit import AuditEvent
 from portal.models.brand import Brand
-from portal.models.groups import ClientGroup, ClientGroupMapping, PermissionGroup
-from portal.models.migration import (
-    OPEN_STATES,
-    BulkItem,
-    BulkJob,
-    Migration,
-    MigrationEvent,
-    MigrationState,
-    OutboxEmail,
-)
 from portal.models.client import (
     Address,
     BusinessUnit,
@@ -22,6 +12,16 @@ from portal.models.client import (
     Document,
     PaymentMethod,
     client_search_text,
+)
+from portal.models.groups import ClientGroup, ClientGroupMapping, PermissionGroup
+from portal.models.migration import (
+    OPEN_STATES,
+    BulkItem,
+    BulkJob,
+    Migration,
+    MigrationEvent,
+    MigrationState,
+    OutboxEmail,
 )
 from portal.models.types import (
     AssetStatus,

@@ -52,12 +52,8 @@ class ClientGroupMapping(db.Model):
     __table_args__ = (UniqueConstraint("source_group_id", "target_brand_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source_group_id: Mapped[int] = mapped_column(
-        ForeignKey("client_groups.id", ondelete="CASCADE")
-    )
+    source_group_id: Mapped[int] = mapped_column(ForeignKey("client_groups.id", ondelete="CASCADE"))
     target_brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
-    target_group_id: Mapped[int] = mapped_column(
-        ForeignKey("client_groups.id", ondelete="CASCADE")
-    )
+    target_group_id: Mapped[int] = mapped_column(ForeignKey("client_groups.id", ondelete="CASCADE"))
 
     target_group: Mapped[ClientGroup] = relationship(foreign_keys=[target_group_id])
