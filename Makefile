@@ -35,6 +35,7 @@ lint:
 
 bench:
 	$(BIN)/python bench/client_list.py
+	$(BIN)/python bench/bulk_migration.py
 
 translations:
 	$(FLASK) translate update
