@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
+from wtforms import SelectChoice
 
 
 def select_locale() -> str:
@@ -21,3 +23,20 @@ def select_locale() -> str:
     if brand is not None and brand.default_locale in languages:
         return brand.default_locale
     return "en"
+
+
+def language_choices() -> list[SelectChoice]:
+    """The portal's languages, each named in itself."""
+    from portal import LANGUAGE_NAMES
+
+    return [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+
+
+def country_choices() -> list[SelectChoice]:
+    """Every country, named in the reader's language and sorted that way."""
+    territories = get_locale().territories
+    codes = sorted(
+        (code for code in territories if len(code) == 2 and code.isalpha()),
+        key=lambda code: territories[code],
+    )
+    return [SelectChoice(code, territories[code]) for code in codes]

@@ -122,6 +122,16 @@ def group_permissions(group) -> frozenset[str]:
     return frozenset(group.permissions or ()) & {p.name for p in GRANTABLE}
 
 
+def holds(user, brand, name: str) -> bool:
+    """Whether `user` holds permission `name` in `brand` (not only the brand of the request)."""
+    from portal.tenancy import membership_of
+
+    if user.is_platform_admin:
+        return True
+    membership = membership_of(user, brand)
+    return membership is not None and name in group_permissions(membership.group)
+
+
 def can(name: str) -> bool:
     assert name in NAMES, f"unknown permission {name!r}"
     return name in granted_permissions()

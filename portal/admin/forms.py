@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -19,7 +18,7 @@ from wtforms.validators import ValidationError as WTFValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.admin.features import FEATURES
-from portal.config import LANGUAGES
+from portal.locale import country_choices, language_choices
 from portal.permissions import GRANTABLE
 from portal.tracking import TemplateError, check_template
 from portal.validators import Normalized, check_new_password, check_text, normalize_email
@@ -36,22 +35,6 @@ def _name_field(label=None, max_length=80):
         validators=[Normalized(check_text, required=True, max_length=max_length)],
         render_kw={"maxlength": max_length},
     )
-
-
-def _language_choices():
-    from portal import LANGUAGE_NAMES
-
-    return [SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
-
-
-def country_choices():
-    """Every country, named in the reader's language."""
-    territories = get_locale().territories
-    codes = sorted(
-        (code for code in territories if len(code) == 2 and code.isalpha()),
-        key=lambda code: territories[code],
-    )
-    return [SelectChoice(code, territories[code]) for code in codes]
 
 
 class GroupForm(FlaskForm):
@@ -97,7 +80,7 @@ class StaffUserForm(_TemporaryPassword, FlaskForm):
 
     def __init__(self, groups, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.locale.choices = _language_choices()
+        self.locale.choices = language_choices()
         self.group_id.choices = [SelectChoice(g.id, g.name) for g in groups]
 
 
@@ -151,7 +134,7 @@ class BrandForm(FlaskForm):
         self.parent_id.choices = [SelectChoice("", _l("None: a main brand"))] + [
             SelectChoice(str(b.id), b.name) for b in parents
         ]
-        self.default_locale.choices = _language_choices()
+        self.default_locale.choices = language_choices()
         self.country_code.choices = country_choices()
 
     def validate_tracking_url_template(self, field):

@@ -15,11 +15,10 @@ from portal.models import (
     ClientGroup,
     ClientGroupMapping,
     ClientStatus,
-    Membership,
     PaymentStatus,
     User,
 )
-from portal.permissions import group_permissions
+from portal.permissions import holds
 
 # key -> (label, the record tab where it is fixed)
 CHECKS = {
@@ -56,16 +55,7 @@ class Check:
 
 
 def may_migrate(user: User, brand: Brand) -> bool:
-    if user.is_platform_admin:
-        return True
-    membership = db.session.scalar(
-        select(Membership).where(
-            Membership.user_id == user.id,
-            Membership.brand_id == brand.id,
-            Membership.active.is_(True),
-        )
-    )
-    return membership is not None and "migrations.create" in group_permissions(membership.group)
+    return holds(user, brand, "migrations.create")
 
 
 def migration_targets(user: User, source: Brand) -> list[Brand]:
@@ -77,16 +67,7 @@ def migration_targets(user: User, source: Brand) -> list[Brand]:
 
 
 def may_override(user: User, brand: Brand) -> bool:
-    if user.is_platform_admin:
-        return True
-    membership = db.session.scalar(
-        select(Membership).where(
-            Membership.user_id == user.id,
-            Membership.brand_id == brand.id,
-            Membership.active.is_(True),
-        )
-    )
-    return membership is not None and "migrations.override" in group_permissions(membership.group)
+    return holds(user, brand, "migrations.override")
 
 
 def target_group_for(client: Client, target: Brand, rollback_of=None) -> tuple[bool, int | None]:

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
 from portal.extensions import db
+from portal.locale import country_choices, language_choices
 from portal.models import Address, Client, ClientGroup, ClientKind, Membership, Segment, User
 from portal.validators import (
     Normalized,
@@ -107,19 +107,11 @@ def _enum(label, enum_cls):
 
 
 def _language_choices(client):
-    from portal import LANGUAGE_NAMES
-
-    return [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+    return language_choices()
 
 
 def _country_choices(client):
-    """Every country, named in the reader's language."""
-    territories = get_locale().territories
-    codes = sorted(
-        (code for code in territories if len(code) == 2 and code.isalpha()),
-        key=lambda code: territories[code],
-    )
-    return [SelectChoice(code, territories[code]) for code in codes]
+    return country_choices()
 
 
 def _account_manager_choices(client):
