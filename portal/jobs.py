@@ -43,8 +43,13 @@ def _run_with_app(app, function_path: str, *args) -> None:
 
 
 def run_in_app(function_path: str, *args) -> None:
-    """The RQ worker's entry point: a fresh app around the job."""
+    """The RQ worker's entry point: a fresh app around the job, its connections closed after."""
     from portal import create_app
+    from portal.extensions import db
 
     app = create_app()
-    _run_with_app(app, function_path, *args)
+    try:
+        _run_with_app(app, function_path, *args)
+    finally:
+        with app.app_context():
+            db.engine.dispose()

@@ -83,6 +83,7 @@ def test_a_bulk_job_runs_on_an_rq_worker(app_config, redis_db, app, monkeypatch)
     with web.app_context():
         results = db.session.scalars(select(BulkItem.result)).all()
         moved = db.session.scalars(select(Client.brand_id).where(Client.id.in_(ids))).all()
+        db.session.remove()  # the session gives its connection back before the pool closes
         db.engine.dispose()
     assert results == ["migrated"] * 3
     assert set(moved) == {premium_id}
