@@ -229,6 +229,24 @@ def test_override_needs_the_permission_and_a_reason(app, setup):
         assert migration.override_reason == "Signed by the director"
 
 
+def test_two_people_starting_at_once_get_one_migration(app, setup):
+    with app.app_context():
+        client = db.session.get(Client, setup["client"])
+        premium = db.session.get(Brand, setup["premium"])
+        admin = db.session.get(User, setup["admin"])
+        # Someone else saves the record between our read and our write.
+        with db.engine.begin() as other:
+            other.execute(
+                Client.__table__.update()
+                .where(Client.id == client.id)
+                .values(version=Client.version + 1)
+            )
+        with pytest.raises(rules.MigrationRefused) as refusal:
+            rules.start(client, premium, admin)
+        assert "at the same moment" in str(refusal.value.message)
+        assert db.session.scalar(select(Migration)) is None
+
+
 # --- the run ------------------------------------------------------------------------------
 
 

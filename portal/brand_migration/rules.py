@@ -15,6 +15,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
 from portal.brand_migration import notify
@@ -81,15 +82,21 @@ def start(
 ) -> Migration:
     """Check, then open the migration and freeze the client. Refused checks change nothing,
     but the refusal is in the client's History."""
-    started, refused = start_many(
-        [client],
-        target,
-        user,
-        preferred_date=preferred_date,
-        override_reason=override_reason,
-        rollback_of=rollback_of,
-    )
-    db.session.commit()
+    try:
+        started, refused = start_many(
+            [client],
+            target,
+            user,
+            preferred_date=preferred_date,
+            override_reason=override_reason,
+            rollback_of=rollback_of,
+        )
+        db.session.commit()
+    except StaleDataError:  # the record changed (or another migration froze it) meanwhile
+        db.session.rollback()
+        raise MigrationRefused(
+            _l("Someone changed this client at the same moment: check it again.")
+        ) from None
     if refused:
         raise MigrationRefused(
             _l("The migration cannot start: some checks failed."), refused[client.id]
