@@ -462,6 +462,8 @@ def test_move_back_after_a_completed_migration(app, client, setup):
         ).all()
     assert history.count("migration.completed") == 2
     assert "migration.rolled_back" in history
+    page = client.get(f"/north/clients/{setup['client']}?tab=history", headers=HX).text
+    assert "Migration: Completed" in page and "Migration: Moved back" in page
 
 
 def test_outbox_retry_after_a_failing_mail_server(app, client, setup):

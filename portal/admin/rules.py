@@ -78,29 +78,33 @@ def save_group(
     """Create a custom group, or rename and re-tick one. Built-in groups are fixed."""
     if group is not None and group.builtin is not None:
         raise AdminError(_l("Built-in groups cannot be changed."))
-    if _name_taken(PermissionGroup, brand.id, name, group.id if group else None):
-        raise AdminError(_l("A group with this name already exists."))
     ticked = _clean_permissions(permissions)
+    return _save_ticked(
+        PermissionGroup, "permissions", "permission_group", brand, group, name, ticked
+    )
+
+
+def _save_ticked(model, attribute: str, kind: str, brand: Brand, group, name: str, ticked):
+    """Create or change a named set of ticks (a permission group, a client group), audited."""
+    if _name_taken(model, brand.id, name, group.id if group else None):
+        raise AdminError(_l("A group with this name already exists."))
     if group is None:
-        group = PermissionGroup(brand_id=brand.id, name=name, permissions=ticked)
+        group = model(brand_id=brand.id, name=name, **{attribute: ticked})
         db.session.add(group)
         db.session.flush()
         audit.record(
-            "group.created",
-            brand_id=brand.id,
-            field="permission_group",
-            new=name,
-            note=", ".join(ticked),
+            f"{kind}.created", brand_id=brand.id, field=kind, new=name, note=", ".join(ticked)
         )
     else:
         audit.record(
-            "group.changed",
+            f"{kind}.changed",
             brand_id=brand.id,
-            field="permission_group",
-            old=f"{group.name}: {', '.join(group.permissions or [])}",
+            field=kind,
+            old=f"{group.name}: {', '.join(getattr(group, attribute) or [])}",
             new=f"{name}: {', '.join(ticked)}",
         )
-        group.name, group.permissions = name, ticked
+        group.name = name
+        setattr(group, attribute, ticked)
     db.session.commit()
     return group
 
@@ -121,7 +125,12 @@ def delete_group(group: PermissionGroup) -> None:
                 members,
             )
         )
-    audit.record("group.deleted", brand_id=group.brand_id, field="permission_group", old=group.name)
+    audit.record(
+        "permission_group.deleted",
+        brand_id=group.brand_id,
+        field="permission_group",
+        old=group.name,
+    )
     db.session.delete(group)
     db.session.commit()
 
@@ -230,31 +239,8 @@ def reset_password(membership: Membership, temporary_password: str) -> None:
 def save_client_group(brand: Brand, group: ClientGroup | None, name: str, features) -> ClientGroup:
     from portal.admin.features import FEATURES
 
-    if _name_taken(ClientGroup, brand.id, name, group.id if group else None):
-        raise AdminError(_l("A group with this name already exists."))
     ticked = sorted(set(features or ()) & set(FEATURES))
-    if group is None:
-        group = ClientGroup(brand_id=brand.id, name=name, features=ticked)
-        db.session.add(group)
-        db.session.flush()
-        audit.record(
-            "client_group.created",
-            brand_id=brand.id,
-            field="client_group",
-            new=name,
-            note=", ".join(ticked),
-        )
-    else:
-        audit.record(
-            "client_group.changed",
-            brand_id=brand.id,
-            field="client_group",
-            old=f"{group.name}: {', '.join(group.features or [])}",
-            new=f"{name}: {', '.join(ticked)}",
-        )
-        group.name, group.features = name, ticked
-    db.session.commit()
-    return group
+    return _save_ticked(ClientGroup, "features", "client_group", brand, group, name, ticked)
 
 
 def delete_client_group(group: ClientGroup) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from portal.clients.fields import FIELDS
 from portal.extensions import db
-from portal.models import AuditEvent, Client, ClientStatus, PaymentStatus
+from portal.models import AuditEvent, Client, ClientStatus, MigrationState, PaymentStatus
 from portal.tenancy import scoped
 
 HISTORY_LIMIT = 500
@@ -27,6 +28,7 @@ OTHER_FIELD_LABELS = {
     "contracts": _l("Contracts"),
     "payment_methods": _l("Payment methods"),
     "assets": _l("Equipment"),
+    "migration": _l("Migration"),
 }
 
 ACTION_LABELS = {
@@ -41,9 +43,25 @@ ACTION_LABELS = {
     "item.removed": _l("Removed"),
     "asset.assigned": _l("Device assigned"),
     "asset.unassigned": _l("Device unassigned"),
+    "migration.refused": _l("Migration refused"),
+    "migration.bulk": _l("Bulk migration started"),
 }
 
-_ENUM_FIELDS = {"status": ClientStatus, "payment_status": PaymentStatus}
+
+def action_label(action: str) -> str:
+    if action in ACTION_LABELS:
+        return str(ACTION_LABELS[action])
+    kind, _dot, state = action.partition(".")
+    if kind == "migration" and state in {s.value for s in MigrationState}:
+        return _("Migration: %(state)s", state=MigrationState(state).label)
+    return action
+
+
+_ENUM_FIELDS = {
+    "status": ClientStatus,
+    "payment_status": PaymentStatus,
+    "migration": MigrationState,
+}
 
 
 @dataclass
@@ -101,7 +119,7 @@ def history_of(client: Client, field: str | None = None) -> dict:
         HistoryEntry(
             at=event.created_at,
             actor=event.actor.name if event.actor else None,
-            action=str(ACTION_LABELS.get(event.action, event.action)),
+            action=action_label(event.action),
             field=field_label(event.field),
             old=_readable(event.field, event.old_value, client),
             new=_readable(event.field, event.new_value, client),
