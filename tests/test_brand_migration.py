@@ -534,6 +534,9 @@ def test_bulk_all_matching_a_search(app, client, setup):
             make_client(north, name=f"Depot {i}", account_manager_id=manager)
         make_client(north, name="Elsewhere", account_manager_id=manager)
     login(client, "north", "root@platform.test")
+    nothing = client.post("/north/migrations/bulk", data={"all_matching": "1", "q": "depot"})
+    assert nothing.headers["Location"] == "/north/clients"
+    assert "Choose the clients and a target brand." in client.get("/north/clients").text
     listing = client.get("/north/clients?q=depot").text
     assert 'form="bulk-form"' in listing and "all 3 clients matching this search" in listing
     response = client.post(

@@ -173,26 +173,17 @@ def bulk_start():
         client_ids = [int(v) for v in request.form.getlist("client_ids") if v.isdigit()]
     if target is None or not client_ids:
         flash(_("Choose the clients and a target brand."), "error")
-        return redirect(
-            request.referrer if _same_site(request.referrer) else url_for("clients.index")
-        )
+        return _go(url_for("clients.index"))
     job = bulk.create_job(g.brand, target, current_user, client_ids)
     enqueue("portal.brand_migration.bulk:run_job", job.id)
-    progress = url_for("migrations.bulk_job", job_id=job.id)
-    if request.htmx:  # a whole new page: the browser goes there
-        return "", 204, {"HX-Redirect": progress}
-    return redirect(progress)
+    return _go(url_for("migrations.bulk_job", job_id=job.id))
 
 
-def _same_site(url: str | None) -> bool:
-    from portal.auth.views import is_safe_next
-
-    if not url:
-        return False
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return parts.netloc == request.host and is_safe_next(parts.path)
+def _go(url: str):
+    """To another page: htmx is told to load it whole, a plain form is redirected."""
+    if request.htmx:
+        return "", 204, {"HX-Redirect": url}
+    return redirect(url)
 
 
 @bp.get("/migrations/bulk/<int:job_id>")
