@@ -18,8 +18,9 @@ def catalog(language):
         return read_po(f, locale=language)
 
 
-def source_messages() -> set[str]:
-    """Every msgid the code and templates use, extracted as `flask translate update` does."""
+def source_messages() -> set[tuple]:
+    """Every (context, msgid) the code and templates use, extracted as `flask translate update`
+    does."""
     method_map = [
         ("portal/**.py", "python"),
         ("templates/**.html", "jinja2"),
@@ -36,16 +37,20 @@ def source_messages() -> set[str]:
         "_l": None,
         "lazy_gettext": None,
         "lazy_ngettext": (1, 2),
+        "pgettext": ((1, "c"), 2),
+        "lazy_pgettext": ((1, "c"), 2),
     }
     found = set()
-    for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options_map, keywords):
-        found.add(message[0] if isinstance(message, tuple) else message)
+    for _, _, message, _, context in extract_from_dir(str(ROOT), method_map, options_map, keywords):
+        found.add((context, message[0] if isinstance(message, tuple) else message))
     return found
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_string_of_the_code_is_in_the_catalog(language):
-    ids = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog(language) if m.id}
+    ids = {
+        (m.context, m.id[0] if isinstance(m.id, tuple) else m.id) for m in catalog(language) if m.id
+    }
     missing = source_messages() - ids
     assert not missing, f"run `make translations` and translate: {sorted(missing)}"
 

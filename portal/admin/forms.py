@@ -102,7 +102,7 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 class BrandForm(FlaskForm):
     name = _name_field(max_length=120)
     slug = StringField(
-        _l("Address"),
+        _l("Web address"),
         validators=[
             InputRequired(),
             Length(min=2, max=63),

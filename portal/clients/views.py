@@ -4,6 +4,7 @@ from datetime import date
 
 from flask import abort, g, request
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from portal.brand_migration.checks import migration_targets
@@ -21,7 +22,7 @@ RECORD_TABS = {
     "status": _l("Status"),
     "documents": _l("Documents"),
     "login": _l("Login"),
-    "other": _l("Other"),
+    "other": lazy_pgettext("record tab", "Other"),
     "equipment": _l("Equipment"),
     "history": _l("History"),
 }

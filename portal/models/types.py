@@ -6,6 +6,7 @@ import enum
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import DateTime, Enum, TypeDecorator
 from wtforms import SelectChoice
 
@@ -128,7 +129,7 @@ class Segment(LabelledEnum):
             cls.DEALER: _l("Dealer"),
             cls.SERVICE_PROVIDER: _l("Service provider"),
             cls.RENTAL: _l("Rental"),
-            cls.OTHER: _l("Other"),
+            cls.OTHER: lazy_pgettext("segment", "Other"),
         }
 
 
@@ -160,7 +161,7 @@ class DocumentKind(LabelledEnum):
             cls.PASSPORT: _l("Passport"),
             cls.TAX_ID: _l("Tax number"),
             cls.COMPANY_REGISTRATION: _l("Company registration"),
-            cls.OTHER: _l("Other"),
+            cls.OTHER: lazy_pgettext("document", "Other"),
         }
 
 
