@@ -102,7 +102,10 @@ def _register_request_hooks(app: Flask) -> None:
             "brand": g.get("brand"),
             "languages": LANGUAGE_NAMES,
             "current_locale": str(get_locale()),
-            "switchable_brands": (brands_of(current_user) if current_user.is_authenticated else []),
+            # A function: only the full page's header calls it, not every htmx fragment.
+            "switchable_brands": lambda: (
+                brands_of(current_user) if current_user.is_authenticated else []
+            ),
         }
 
     @app.after_request
