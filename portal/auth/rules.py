@@ -10,8 +10,9 @@ from sqlalchemy import select, update
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Brand, Membership, StaffSession, User, utcnow
+from portal.models import Brand, StaffSession, User, utcnow
 from portal.passwords import hash_password, verify_password
+from portal.tenancy import membership_of
 
 # last_seen_at is written at most this often, so browsing does not write on every request.
 _SEEN_GRANULARITY = timedelta(minutes=1)
@@ -30,16 +31,9 @@ def authenticate(email: str, password: str, brand: Brand) -> User | None:
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None or not password_ok or not user.active:
         return None
-    if user.is_platform_admin:
+    if user.is_platform_admin or membership_of(user, brand) is not None:
         return user
-    member = db.session.scalar(
-        select(Membership.id).where(
-            Membership.user_id == user.id,
-            Membership.brand_id == brand.id,
-            Membership.active.is_(True),
-        )
-    )
-    return user if member else None
+    return None
 
 
 def start_session(user: User, brand: Brand) -> StaffSession:
