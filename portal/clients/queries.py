@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, literal, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Asset, Client, ClientStatus, PaymentStatus
+from portal.models import Asset, Client
 from portal.tenancy import scoped
 from portal.text import digits, fold
 
@@ -44,13 +44,6 @@ def search_condition(q: str):
     if len(number) >= 3 and number not in words:
         condition = or_(condition, Client.search_text.contains(number, autoescape=True))
     return condition
-
-
-def has_access_condition():
-    """The SQL twin of Client.has_access: Active and Up to date."""
-    return and_(
-        Client.status == ClientStatus.ACTIVE, Client.payment_status == PaymentStatus.UP_TO_DATE
-    )
 
 
 def encode_cursor(sort: str, client: Client) -> str:
@@ -144,7 +137,7 @@ def filtered_clients(*, q="", status=None, payment=None, access=None):
     if payment:
         query = query.where(Client.payment_status == payment)
     if access:
-        query = query.where(has_access_condition() if access == "yes" else ~has_access_condition())
+        query = query.where(Client.has_access if access == "yes" else ~Client.has_access)
     return query
 
 

@@ -3,7 +3,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    event,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
@@ -98,11 +109,18 @@ class Client(db.Model):
         back_populates="client", order_by="Asset.serial"
     )
 
-    @property
+    @hybrid_property
     def has_access(self) -> bool:
         """The client may use the tracking platform only when Active and Up to date."""
         return (
             self.status == ClientStatus.ACTIVE and self.payment_status == PaymentStatus.UP_TO_DATE
+        )
+
+    @has_access.inplace.expression
+    @classmethod
+    def _has_access_expression(cls):
+        return and_(
+            cls.status == ClientStatus.ACTIVE, cls.payment_status == PaymentStatus.UP_TO_DATE
         )
 
     def under_contract_until(self, today: date) -> date | None:
