@@ -101,14 +101,10 @@ def index():
     )
 
 
-def _migration(migration_id: int) -> Migration:
-    return get_or_404(Migration, migration_id)
-
-
 @bp.get("/migrations/<int:migration_id>")
 @permission_required("migrations.create")
 def detail(migration_id: int):
-    migration = _migration(migration_id)
+    migration = get_or_404(Migration, migration_id)
     emails = db.session.scalars(
         select(OutboxEmail).where(OutboxEmail.migration_id == migration.id).order_by(OutboxEmail.id)
     ).all()
@@ -118,7 +114,7 @@ def detail(migration_id: int):
 @bp.post("/migrations/<int:migration_id>/continue")
 @permission_required("migrations.create")
 def continue_(migration_id: int):
-    migration = _migration(migration_id)
+    migration = get_or_404(Migration, migration_id)
     if EmptyForm().validate_on_submit() and migration.is_open:
         rules.continue_migration(migration, current_user.id)
         flash(_("Migration resumed."), "success")
@@ -128,7 +124,7 @@ def continue_(migration_id: int):
 @bp.post("/migrations/<int:migration_id>/cancel")
 @permission_required("migrations.create")
 def cancel(migration_id: int):
-    migration = _migration(migration_id)
+    migration = get_or_404(Migration, migration_id)
     if EmptyForm().validate_on_submit():
         try:
             rules.cancel(migration, current_user.id)
@@ -141,7 +137,7 @@ def cancel(migration_id: int):
 @bp.post("/migrations/<int:migration_id>/move-back")
 @permission_required("migrations.rollback")
 def move_back(migration_id: int):
-    migration = _migration(migration_id)
+    migration = get_or_404(Migration, migration_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
