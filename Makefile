@@ -20,10 +20,11 @@ install: $(BIN)/python
 demo: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	PORTAL_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+	PORTAL_ENV=development MAIL_BACKEND=$${MAIL_BACKEND:-console} $(FLASK) run --host $(HOST) --port $(PORT)
 
+# Development: emails (invitations and password links included) are printed in this terminal.
 serve:
-	PORTAL_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+	PORTAL_ENV=development MAIL_BACKEND=$${MAIL_BACKEND:-console} $(FLASK) run --host $(HOST) --port $(PORT)
 
 # Install and run the whole suite (set TEST_DATABASE_URL to run it on PostgreSQL).
 test: install

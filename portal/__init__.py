@@ -32,6 +32,9 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
+    from portal import edge
+
+    edge.init_app(app)  # before the routes: their <int:…> ids use its converter
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)
@@ -47,7 +50,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal import models  # noqa: F401 - the models must be known to Alembic and SQLAlchemy
+    from portal import (
+        models,  # noqa: F401 - the models must be known to Alembic and SQLAlchemy
+        throttle,  # noqa: F401 - registers the database:// rate-limit store
+    )
     from portal.locale import select_locale
 
     db.init_app(app)
@@ -116,6 +122,10 @@ def _register_request_hooks(app: Flask) -> None:
             "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if app.config["HSTS"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.endpoint != "static":
             response.vary.add("HX-Request")

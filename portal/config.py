@@ -39,7 +39,8 @@ def load_settings(instance_path: Path) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Shared by every worker: Redis when configured, else the database (portal/throttle.py).
+        "RATELIMIT_STORAGE_URI": redis_url or "database://",
         "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_HEADERS_ENABLED": False,
         # Failed sign-ins allowed per account and per address before a pause.
@@ -70,8 +71,14 @@ def load_settings(instance_path: Path) -> dict:
         # Anything bigger is refused before it is read (413), documents included.
         "MAX_CONTENT_LENGTH": (int(os.environ.get("MAX_DOCUMENT_MB", "5")) + 1) * 1024 * 1024,
         "TRUST_PROXY": _env_bool("TRUST_PROXY", False),
+        # Invitations and password links emailed to account holders stop working after this.
+        "ACCOUNT_LINK_HOURS": int(os.environ.get("ACCOUNT_LINK_HOURS", "48")),
+        # Browsers keep to https for a year once they have seen the portal over https.
+        "HSTS": _env_bool("HSTS", not development),
         # Outgoing mail: with no MAIL_SERVER, emails wait in the outbox (Administration).
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        # Another Flask-Mailman backend, e.g. "console" to print emails in development.
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),

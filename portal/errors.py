@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -27,7 +27,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        return _page(error.code or 500)
+        # abort(400, description=_("…")) gives the page a sentence of its own; Werkzeug's
+        # default descriptions are English and say nothing a user can act on.
+        own = error.description if error.description != type(error).description else None
+        if error.code == 413 and own is None:
+            limit = current_app.config["MAX_DOCUMENT_BYTES"] // (1024 * 1024)
+            own = _("A file can be at most %(size)d MB, and a form's text far less.", size=limit)
+        return _page(error.code or 500, own)
 
     @app.errorhandler(Exception)
     def unexpected(error):
@@ -42,7 +48,7 @@ def _page(code: int, detail: str | None = None):
         403: _("You do not have permission to do this."),
         404: _("Page not found."),
         405: _("This action is not allowed here."),
-        413: _("The file is too large."),
+        413: _("What you sent is too large."),
         429: _("Too many requests. Please wait a moment and try again."),
         500: _("Something went wrong on our side. Please try again."),
     }

@@ -14,6 +14,11 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import Brand, Membership
+from portal.models.brand import SLUG
+
+# Open to a browser signed in elsewhere: signing out works wherever one stands, and an emailed
+# link works whoever else is signed in on the same computer.
+OPEN_ENDPOINTS = frozenset({"auth.logout", "auth.open_link", "auth.link"})
 
 
 def pull_brand(endpoint, values) -> None:
@@ -23,7 +28,8 @@ def pull_brand(endpoint, values) -> None:
     if not values or "brand_slug" not in values:
         return
     slug = values.pop("brand_slug")
-    brand = db.session.scalar(select(Brand).where(Brand.slug == slug))
+    # A slug that no brand could have never reaches the database (a NUL byte, 10 KB of text).
+    brand = db.session.scalar(select(Brand).where(Brand.slug == slug)) if SLUG.match(slug) else None
     if brand is None:
         abort(404)
     g.brand = brand
@@ -42,8 +48,8 @@ def add_brand(endpoint, values) -> None:
 def check_membership() -> None:
     """before_request: a signed-in user outside the brand gets 404 for all of it."""
     brand = g.get("brand")
-    if brand is None or not current_user.is_authenticated or request.endpoint == "auth.logout":
-        return  # signing out works wherever one stands
+    if brand is None or not current_user.is_authenticated or request.endpoint in OPEN_ENDPOINTS:
+        return
     g.membership = membership_of(current_user, brand)
     allowed = current_user.is_platform_admin or (g.membership is not None and brand.active)
     if not allowed:

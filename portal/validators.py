@@ -357,15 +357,17 @@ def check_new_password(password: str, confirmation: str) -> None:
 
 # --- Free text ---------------------------------------------------------------------------------
 
-# Bidirectional embedding, override and isolate controls: invisible, and they reorder the text
-# around them on screen.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Control (Cc), format (Cf: zero-width spaces and joiners, bidi marks, embeddings, overrides
+# and isolates, the soft hyphen) and surrogate (Cs) characters: invisible on screen, they make
+# look-alike names ("Acme" and "Ac\u200bme") and reorder the text around them.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 
 
 def check_text(value: str, *, required: bool, max_length: int, min_length: int = 0) -> str:
-    """A one-line field: NFC, stripped, runs of spaces made one. Tabs and line breaks refused."""
+    """A one-line field: NFC, stripped, runs of spaces made one. Tabs, line breaks and invisible
+    characters refused."""
     value = value or ""
-    if any(unicodedata.category(c) in ("Cc", "Cs") or c in _BIDI_CONTROLS for c in value):
+    if any(unicodedata.category(c) in _INVISIBLE_CATEGORIES for c in value):
         raise ValidationError(
             _("Remove the tabs, line breaks or other invisible characters from this text.")
         )

@@ -51,7 +51,6 @@ def app_config(tmp_path):
         "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path),
         "WTF_CSRF_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
-        "RATELIMIT_STORAGE_URI": "memory://",
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "DOCUMENT_STORAGE": str(tmp_path / "documents"),
@@ -201,6 +200,39 @@ def detach(*objects) -> None:
     for obj in objects:
         db.session.refresh(obj)
     db.session.expunge_all()
+
+
+# --- emails that were really sent -----------------------------------------------------------
+
+
+class Mailbox:
+    """What the locmem mail backend received: the messages as their recipients read them."""
+
+    def __init__(self, app):
+        self.state = app.extensions["mailman"]
+        self.state.outbox = []
+
+    @property
+    def messages(self):
+        return list(self.state.outbox)
+
+    def to(self, address: str):
+        return [m for m in self.state.outbox if address in m.to]
+
+    def link(self, address: str) -> str:
+        """The path of the newest account link emailed to `address`."""
+        sent = self.to(address)
+        assert sent, f"no email to {address}"
+        match = re.search(r"https?://[^/\s]+(/[\w-]+/account/link/[\w-]+)", sent[-1].body)
+        assert match, sent[-1].body
+        return match.group(1)
+
+
+@pytest.fixture
+def mailbox(app):
+    """Emails go out at once, to a list the test reads (as a real mailbox would)."""
+    app.config["MAIL_BACKEND"] = "locmem"
+    return Mailbox(app)
 
 
 # --- signing in through the real form ----------------------------------------------------

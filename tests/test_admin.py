@@ -19,7 +19,7 @@ from portal.models import (
     User,
 )
 from portal.permissions import CATALOGUE, PUBLIC, PUBLIC_ENDPOINTS, ROLE_PERMISSIONS, SIGNED_IN
-from tests.conftest import PASSWORD, detach, login, make_asset, make_brand, make_client, make_user
+from tests.conftest import detach, login, make_asset, make_brand, make_client, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
@@ -98,6 +98,7 @@ def test_every_route_allows_or_denies_as_the_table_says(app, client, brands, rol
         "migration_id": 1,
         "job_id": 1,
         "email_id": 1,
+        "link_id": 1,
     }
     login(client, "acme", email)
     checked = 0
@@ -119,7 +120,7 @@ def test_every_route_allows_or_denies_as_the_table_says(app, client, brands, rol
 # --- permission groups --------------------------------------------------------------------
 
 
-def test_billing_clerk_can_toggle_payment_and_nothing_else(app, client, brands):
+def test_billing_clerk_can_toggle_payment_and_nothing_else(app, client, brands, mailbox):
     admin = app.test_client()
     login(admin, "acme", "admin@acme.test")
     response = admin.post(
@@ -135,19 +136,13 @@ def test_billing_clerk_can_toggle_payment_and_nothing_else(app, client, brands):
             "name": "Clara Clerk",
             "locale": "en",
             "group_id": clerk_group,
-            "temporary_password": TEMP,
-            "confirmation": TEMP,
         },
     )
     assert response.status_code == 302, re.findall(r"error-message[^>]*>([^<]*)", response.text)
-    # The clerk signs in with the temporary password, must choose their own first.
-    login(client, "acme", "clerk@acme.example", TEMP)
-    assert client.get("/acme/clients").headers["Location"] == "/acme/account/password"
+    # The clerk accepts by the emailed link, choosing her own password there.
     new = "Quiet-Meadow-Compass-77"
-    client.post(
-        "/acme/account/password",
-        data={"current_password": TEMP, "password": new, "confirmation": new},
-    )
+    client.get(mailbox.link("clerk@acme.example"))
+    client.post("/acme/account/link", data={"password": new, "confirmation": new})
     login(client, "acme", "clerk@acme.example", new)
     cid = brands["client"].id
     assert client.get("/acme/clients").status_code == 200
@@ -174,7 +169,7 @@ def test_billing_clerk_can_toggle_payment_and_nothing_else(app, client, brands):
     assert 'class="edit-link"' not in page and "Delete client" not in page
 
 
-def test_group_rules(app, client, brands):
+def test_group_rules(app, client, brands, mailbox):
     login(client, "acme", "admin@acme.test")
     client.post("/acme/admin/groups", data={"name": "Sales", "permissions": ["clients.view"]})
     duplicate = client.post("/acme/admin/groups", data={"name": "sales"}, follow_redirects=True)
@@ -200,10 +195,11 @@ def test_group_rules(app, client, brands):
             "name": "Sam",
             "locale": "pt",
             "group_id": sales,
-            "temporary_password": TEMP,
-            "confirmation": TEMP,
         },
     )
+    sam = app.test_client()
+    sam.get(mailbox.link("sam@acme.example"))
+    sam.post("/acme/account/link", data={"password": TEMP, "confirmation": TEMP})
     refused = client.post(f"/acme/admin/groups/{sales}/delete", follow_redirects=True)
     assert "still given to 1 staff user" in refused.text
     # Built-in groups cannot be changed or deleted.
@@ -237,8 +233,6 @@ def test_a_brand_admin_never_sees_another_brands_groups_or_users(app, client, br
             "name": "X",
             "locale": "en",
             "group_id": foreign_group,
-            "temporary_password": TEMP,
-            "confirmation": TEMP,
         },
     )
     assert response.status_code == 422
@@ -263,72 +257,20 @@ def test_deactivating_a_user_ends_their_sessions_at_once(app, client, brands):
     assert login(reseller, "acme", "reseller@acme.test").status_code == 302
 
 
-def test_password_reset_forces_a_new_password(app, client, brands):
-    reseller = app.test_client()
-    login(reseller, "acme", "reseller@acme.test")
-    login(client, "acme", "admin@acme.test")
-    with app.app_context():
-        member = db.session.scalar(
-            select(Membership.id).join(User).where(User.email == "reseller@acme.test")
-        )
-    weak = client.post(
-        f"/acme/admin/users/{member}",
-        data={"action": "reset", "temporary_password": "password1", "confirmation": "password1"},
-    )
-    assert weak.status_code == 422
-    client.post(
-        f"/acme/admin/users/{member}",
-        data={"action": "reset", "temporary_password": TEMP, "confirmation": TEMP},
-    )
-    assert reseller.get("/acme/clients").status_code == 302  # signed out
-    assert login(reseller, "acme", "reseller@acme.test", PASSWORD).status_code == 401
-    login(reseller, "acme", "reseller@acme.test", TEMP)
-    for page in ("/acme/clients", f"/acme/clients/{brands['client'].id}", "/acme/admin/users"):
-        assert reseller.get(page).headers["Location"] == "/acme/account/password"
-    same = reseller.post(
-        "/acme/account/password",
-        data={"current_password": TEMP, "password": "short", "confirmation": "short"},
-    )
-    assert same.status_code == 422
-    new = "Quiet-Meadow-Compass-77"
-    reseller.post(
-        "/acme/account/password",
-        data={"current_password": TEMP, "password": new, "confirmation": new},
-    )
-    assert login(reseller, "acme", "reseller@acme.test", new).status_code == 302
-    assert reseller.get("/acme/clients").status_code == 200
-
-
-def test_an_existing_account_joins_another_brand(app, client, brands):
-    login(client, "other", "admin@other.test")
-    with app.app_context():  # an account made before email checks (the demo's .test domains)
-        db.session.scalar(
-            select(User).where(User.email == "reseller@acme.test")
-        ).email = "reseller@acme.example"
-        db.session.commit()
-    response = client.post(
-        "/other/admin/users",
-        data={
-            "email": "RESELLER@acme.example",
-            "name": "ignored",
-            "locale": "en",
-            "group_id": group_id(app, "other", "Support (read-only)"),
-            "temporary_password": TEMP,
-            "confirmation": TEMP,
-        },
-        follow_redirects=True,
-    )
-    assert "already had an account" in response.text
-    reseller = app.test_client()
-    # Their own password still works, and now opens both brands.
-    assert login(reseller, "other", "reseller@acme.example").status_code == 302
-    assert reseller.get("/other/clients").status_code == 200
-
-
 # --- client permission groups -------------------------------------------------------------
 
 
 def test_client_groups_assignment_and_mapping(app, client, brands):
+    with app.app_context():  # the mapping names brands the admin may enter: both here
+        admin = db.session.scalar(select(User).where(User.email == "admin@acme.test"))
+        group = db.session.scalar(
+            select(PermissionGroup).where(
+                PermissionGroup.brand_id == brands["other"].id,
+                PermissionGroup.builtin == Role.BRAND_ADMIN,
+            )
+        )
+        db.session.add(Membership(user_id=admin.id, brand_id=group.brand_id, group_id=group.id))
+        db.session.commit()
     login(client, "acme", "admin@acme.test")
     client.post(
         "/acme/admin/client-groups", data={"name": "Fleet Pro", "features": ["live_map", "reports"]}
@@ -413,8 +355,6 @@ def test_platform_admin_creates_a_themed_brand_and_sub_brand(app, client, brands
             "name": "Ana",
             "locale": "pt",
             "group_id": group_id(app, "estrela", "Brand admin"),
-            "temporary_password": TEMP,
-            "confirmation": TEMP,
         },
     )
     visitor = app.test_client()

@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    PasswordField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -19,9 +16,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.admin.features import FEATURES
 from portal.locale import country_choices, language_choices
+from portal.models.brand import SLUG
 from portal.permissions import GRANTABLE
 from portal.tracking import TemplateError, check_template
-from portal.validators import Normalized, check_new_password, check_text, normalize_email
+from portal.validators import Normalized, check_text, normalize_email
 
 
 class CheckboxesField(SelectMultipleField):
@@ -55,22 +53,10 @@ class ClientGroupForm(FlaskForm):
         self.features.choices = [SelectChoice(key, label) for key, label in FEATURES.items()]
 
 
-class _TemporaryPassword:
-    temporary_password = PasswordField(
-        _l("Temporary password"), render_kw={"autocomplete": "new-password"}
-    )
-    confirmation = PasswordField(
-        _l("Confirm the temporary password"), render_kw={"autocomplete": "new-password"}
-    )
+class StaffUserForm(FlaskForm):
+    """Invite a person: the name and language are those of a new account (an existing account
+    keeps its own); the holder chooses their password through the emailed link."""
 
-    def validate_confirmation(self, field):
-        try:
-            check_new_password(self.temporary_password.data or "", field.data or "")
-        except ValueError as error:
-            raise WTFValidationError(str(error)) from None
-
-
-class StaffUserForm(_TemporaryPassword, FlaskForm):
     email = StringField(
         _l("Email"), validators=[Normalized(normalize_email)], render_kw={"maxlength": 254}
     )
@@ -90,13 +76,6 @@ class MemberGroupForm(FlaskForm):
     def __init__(self, groups, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.group_id.choices = [SelectChoice(g.id, g.name) for g in groups]
-
-
-class ResetPasswordForm(_TemporaryPassword, FlaskForm):
-    pass
-
-
-SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 class BrandForm(FlaskForm):
@@ -123,7 +102,9 @@ class BrandForm(FlaskForm):
     )
     theme_color = StringField(
         _l("Theme colour"),
-        validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Choose a colour."))],
+        # \Z, not $: "$" also matches before a final line break ("#112233\n").
+        validators=[Regexp(r"#[0-9a-f]{6}\Z", message=_l("Choose a colour."))],
+        filters=[lambda value: (value or "").strip().lower()],
         render_kw={"type": "color"},
     )
     logo = FileField(_l("Logo (PNG)"))

@@ -7,20 +7,23 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 
 from portal import audit
-from portal.auth.rules import end_all_sessions, normalize_email
+from portal.auth import links
+from portal.auth.rules import end_all_sessions, normalize_email, revoke_links
 from portal.extensions import db
 from portal.models import (
+    AccountLink,
     Brand,
     Client,
     ClientGroup,
     ClientGroupMapping,
     Membership,
+    OutboxEmail,
     PermissionGroup,
     Role,
     User,
+    utcnow,
 )
-from portal.passwords import hash_password
-from portal.permissions import GRANTABLE
+from portal.permissions import GRANTABLE, holds
 
 BUILTIN_NAMES = {
     Role.BRAND_ADMIN: "Brand admin",
@@ -125,6 +128,17 @@ def delete_group(group: PermissionGroup) -> None:
                 members,
             )
         )
+    invited = db.session.scalar(
+        links.live(select(func.count(AccountLink.id))).where(AccountLink.group_id == group.id)
+    )
+    if invited:
+        raise AdminError(
+            lazy_ngettext(
+                "This group is offered in %(num)s open invitation: cancel it first.",
+                "This group is offered in %(num)s open invitations: cancel them first.",
+                invited,
+            )
+        )
     audit.record(
         "permission_group.deleted",
         brand_id=group.brand_id,
@@ -138,30 +152,35 @@ def delete_group(group: PermissionGroup) -> None:
 # --- staff users --------------------------------------------------------------------------
 
 
-def add_staff_user(
-    brand: Brand,
-    *,
-    email: str,
-    name: str,
-    locale: str,
-    group: PermissionGroup,
-    temporary_password: str,
-) -> tuple[User, bool]:
-    """A new user in the brand, or an existing account given a membership here.
+def can_manage_account(actor: User, user: User) -> bool:
+    """Whether `actor` may act on `user`'s account itself (send a password link, end its
+    sessions): only when every brand the account is an active member of is one the actor
+    administers. An account that also works for another brand, or a platform admin's, belongs
+    to people the actor does not speak for."""
+    if actor.is_platform_admin:
+        return True
+    if user.is_platform_admin:
+        return False
+    brands = db.session.scalars(
+        select(Brand)
+        .join(Membership, Membership.brand_id == Brand.id)
+        .where(Membership.user_id == user.id, Membership.active.is_(True))
+    )
+    return all(holds(actor, brand, "admin.users") for brand in brands)
 
-    Returns (user, created). A new account must choose its own password at first sign-in.
+
+def invite_staff_user(
+    brand: Brand, *, email: str, name: str, locale: str, group: PermissionGroup, actor: User
+) -> OutboxEmail:
+    """Invite a person to the brand by email: a new account, or an existing one.
+
+    Nothing is granted until the holder accepts through the emailed link; a new account
+    chooses its own password there. The caller learns nothing of whether the account existed.
     """
     email = normalize_email(email)
     user = db.session.scalar(select(User).where(User.email == email))
-    created = user is None
-    if created:
-        user = User(
-            email=email,
-            name=name,
-            locale=locale,
-            password_hash=hash_password(temporary_password),
-            must_change_password=True,
-        )
+    if user is None:
+        user = User(email=email, name=name, locale=locale, password_hash=None)
         db.session.add(user)
         db.session.flush()
     membership = db.session.scalar(
@@ -169,13 +188,31 @@ def add_staff_user(
     )
     if membership is not None and membership.active:
         raise AdminError(_l("This person is already a member of this brand."))
-    if membership is None:
-        membership = Membership(user_id=user.id, brand_id=brand.id, group_id=group.id)
-        db.session.add(membership)
-    membership.active, membership.group_id = True, group.id
-    audit.record("member.added", brand_id=brand.id, field="membership", new=email, note=group.name)
+    if membership is not None:
+        raise AdminError(
+            _l("This person was a member of this brand: reactivate them from their page.")
+        )
+    outgoing = links.invite(user, brand, group, created_by=actor)
     db.session.commit()
-    return user, created
+    return outgoing
+
+
+def cancel_invitation(link: AccountLink) -> None:
+    link.revoked_at = utcnow()
+    audit.record(
+        "member.invitation_cancelled",
+        brand_id=link.brand_id,
+        field="membership",
+        old=link.user.email,
+    )
+    db.session.commit()
+
+
+def resend_invitation(link: AccountLink, actor: User) -> OutboxEmail:
+    """A new link for the same person and group; the old one stops working."""
+    outgoing = links.invite(link.user, link.brand, link.group, created_by=actor)
+    db.session.commit()
+    return outgoing
 
 
 def change_member_group(membership: Membership, group: PermissionGroup) -> None:
@@ -196,16 +233,21 @@ def change_member_group(membership: Membership, group: PermissionGroup) -> None:
 
 
 def deactivate_member(membership: Membership, *, actor: User) -> None:
-    """The user leaves the brand at once: every session of theirs ends now."""
+    """The user leaves the brand at once (the membership check refuses their next request).
+    When the account is wholly the actor's to manage, every session of it ends too."""
     if membership.user_id == actor.id:
         raise AdminError(_l("You cannot deactivate yourself."))
+    user = membership.user
+    whole_account = can_manage_account(actor, user)
     membership.active = False
-    end_all_sessions(membership.user)
+    revoke_links(user.id, brand_id=membership.brand_id)
+    if whole_account:
+        end_all_sessions(user)
     audit.record(
         "member.deactivated",
         brand_id=membership.brand_id,
         field="membership",
-        old=membership.user.email,
+        old=user.email,
     )
     db.session.commit()
 
@@ -221,14 +263,38 @@ def reactivate_member(membership: Membership) -> None:
     db.session.commit()
 
 
-def reset_password(membership: Membership, temporary_password: str) -> None:
-    """A temporary password; the user must choose a new one at the next sign-in."""
-    user = membership.user
-    user.password_hash = hash_password(temporary_password)
-    user.must_change_password = True
-    end_all_sessions(user)
+def send_password_link(membership: Membership, *, actor: User) -> OutboxEmail:
+    """Email the account holder a link to choose a new password; their current password keeps
+    working until they do. Refused for an account the actor does not wholly manage."""
+    if not can_manage_account(actor, membership.user):
+        raise AccountNotManaged()
+    outgoing = links.send_password_reset(membership.user, membership.brand, created_by=actor)
+    db.session.commit()
+    return outgoing
+
+
+class AccountNotManaged(AdminError):
+    """The account also belongs to a brand the actor does not administer."""
+
+    def __init__(self):
+        super().__init__(
+            _l(
+                "This account also belongs to other brands: only its holder, or a platform "
+                "admin, can change it."
+            )
+        )
+
+
+def record_refusal(membership: Membership, action: str, *, actor: User) -> None:
+    """An attempt at an account the actor may not manage: on record, nothing else changes."""
+    db.session.rollback()
     audit.record(
-        "member.password_reset", brand_id=membership.brand_id, field="membership", new=user.email
+        "member.refused",
+        brand_id=membership.brand_id,
+        field="membership",
+        old=membership.user.email,
+        note=action,
+        actor_id=actor.id,
     )
     db.session.commit()
 

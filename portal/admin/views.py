@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,21 +17,26 @@ from portal.admin.forms import (
     ClientGroupForm,
     GroupForm,
     MemberGroupForm,
-    ResetPasswordForm,
     StaffUserForm,
 )
+from portal.auth import links
 from portal.auth.forms import EmptyForm
+from portal.edge import parse_id
 from portal.extensions import db
 from portal.models import (
+    AccountLink,
     Brand,
     Client,
     ClientGroup,
     ClientGroupMapping,
+    LinkPurpose,
     Membership,
     PermissionGroup,
 )
+from portal.models.brand import SLUG
+from portal.outbox import emails as outbox_emails
 from portal.permissions import GRANTABLE, group_permissions, permission_required
-from portal.tenancy import get_or_404, scoped
+from portal.tenancy import brands_of, get_or_404, scoped
 from portal.tracking import TemplateError, check_template, tracking_url
 from portal.validators import ValidationError
 
@@ -113,6 +120,14 @@ def delete_group(group_id: int):
 # --- staff users --------------------------------------------------------------------------
 
 
+def _sent_or_waiting(outgoing, sent: str, waiting: str) -> None:
+    """Tell whether a link's email went out, or waits in the outbox for a mail server."""
+    if outbox_emails.send_pending(ids=[outgoing.id]):
+        flash(sent, "success")
+    else:
+        flash(waiting, "notice")
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @permission_required("admin.users")
 def users():
@@ -120,41 +135,60 @@ def users():
     form = StaffUserForm(groups)
     if form.validate_on_submit():
         group = next(gr for gr in groups if gr.id == form.group_id.data)
+        email = form.email.data
         try:
-            user, created = rules.add_staff_user(
+            outgoing = rules.invite_staff_user(
                 g.brand,
-                email=form.email.data,
+                email=email,
                 name=form.name.data,
                 locale=form.locale.data,
                 group=group,
-                temporary_password=form.temporary_password.data,
+                actor=current_user,
             )
         except rules.AdminError as error:
             _refused(error)
         else:
-            if created:
-                flash(
-                    _("%(name)s can now sign in with the temporary password.", name=user.name),
-                    "success",
-                )
-            else:
-                flash(
-                    _(
-                        "%(email)s already had an account: it now has access to this brand.",
-                        email=user.email,
-                    ),
-                    "success",
-                )
+            # The same words whether the account existed: no brand learns who works elsewhere.
+            _sent_or_waiting(
+                outgoing,
+                _("Invitation sent to %(email)s.", email=email),
+                _("The invitation to %(email)s waits in the outbox.", email=email),
+            )
             return redirect(url_for("admin.users"))
     members = db.session.scalars(
         scoped(Membership)
         .options(joinedload(Membership.user), joinedload(Membership.group))
         .order_by(Membership.active.desc(), Membership.id)
     ).all()
-    form.temporary_password.data = form.confirmation.data = ""
-    return render_template("admin/users.html", form=form, members=members), (
-        422 if form.errors else 200
-    )
+    invitations = db.session.scalars(
+        links.live(scoped(AccountLink))
+        .where(AccountLink.purpose == LinkPurpose.INVITATION)
+        .options(joinedload(AccountLink.user), joinedload(AccountLink.group))
+        .order_by(AccountLink.id.desc())
+    ).all()
+    return render_template(
+        "admin/users.html", form=form, members=members, invitations=invitations
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/invitations/<int:link_id>")
+@permission_required("admin.users")
+def invitation(link_id: int):
+    """Send an invitation again (a new link), or cancel it."""
+    link = get_or_404(AccountLink, link_id)
+    if link.purpose != LinkPurpose.INVITATION or not EmptyForm().validate_on_submit():
+        abort(404 if link.purpose != LinkPurpose.INVITATION else 400)
+    if request.form.get("action") == "cancel":
+        rules.cancel_invitation(link)
+        flash(_("Invitation cancelled."), "success")
+    else:
+        email = link.user.email
+        _sent_or_waiting(
+            rules.resend_invitation(link, current_user),
+            _("Invitation sent to %(email)s.", email=email),
+            _("The invitation to %(email)s waits in the outbox.", email=email),
+        )
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/<int:membership_id>", methods=["GET", "POST"])
@@ -163,7 +197,7 @@ def user(membership_id: int):
     membership = get_or_404(Membership, membership_id)
     groups = _groups()
     group_form = MemberGroupForm(groups, data={"group_id": membership.group_id})
-    reset_form = ResetPasswordForm()
+    manageable = rules.can_manage_account(current_user, membership.user)
     action = request.form.get("action")
     try:
         if action == "group" and group_form.validate_on_submit():
@@ -171,10 +205,15 @@ def user(membership_id: int):
             rules.change_member_group(membership, group)
             flash(_("Permission group changed."), "success")
             return redirect(url_for("admin.user", membership_id=membership.id))
-        if action == "reset" and reset_form.validate_on_submit():
-            rules.reset_password(membership, reset_form.temporary_password.data)
-            flash(
-                _("Password reset: the user must choose a new one at the next sign-in."), "success"
+        if action == "reset" and EmptyForm().validate_on_submit():
+            if not manageable:
+                rules.record_refusal(membership, "password link", actor=current_user)
+                abort(403)
+            email = membership.user.email
+            _sent_or_waiting(
+                rules.send_password_link(membership, actor=current_user),
+                _("A link to choose a new password was sent to %(email)s.", email=email),
+                _("The password link to %(email)s waits in the outbox.", email=email),
             )
             return redirect(url_for("admin.user", membership_id=membership.id))
         if action in ("deactivate", "reactivate") and EmptyForm().validate_on_submit():
@@ -182,7 +221,7 @@ def user(membership_id: int):
                 rules.deactivate_member(membership, actor=current_user)
                 flash(
                     _(
-                        "%(name)s no longer has access to this brand and is signed out.",
+                        "%(name)s no longer has access to this brand.",
                         name=membership.user.name,
                     ),
                     "success",
@@ -193,10 +232,9 @@ def user(membership_id: int):
             return redirect(url_for("admin.user", membership_id=membership.id))
     except rules.AdminError as error:
         _refused(error)
-    reset_form.temporary_password.data = reset_form.confirmation.data = ""
-    status = 422 if group_form.errors or reset_form.errors else 200
+    status = 422 if group_form.errors else 200
     return render_template(
-        "admin/user.html", membership=membership, group_form=group_form, reset_form=reset_form
+        "admin/user.html", membership=membership, group_form=group_form, manageable=manageable
     ), status
 
 
@@ -234,9 +272,8 @@ def client_groups():
 def client_group(group_id: int):
     group = get_or_404(ClientGroup, group_id)
     form = ClientGroupForm(data={"name": group.name, "features": group.features})
-    other_brands = list(
-        db.session.scalars(select(Brand).where(Brand.id != g.brand.id).order_by(Brand.name))
-    )
+    # Only brands the reader may enter: the names of the others are none of their business.
+    other_brands = [b for b in brands_of(current_user) if b.id != g.brand.id]
     if request.form.get("action") == "map" and EmptyForm().validate_on_submit():
         return _save_mappings(group, other_brands)
     if form.validate_on_submit():
@@ -272,19 +309,25 @@ def client_group(group_id: int):
 
 
 def _save_mappings(group: ClientGroup, other_brands: list[Brand]):
+    chosen = {}
     for target_brand in other_brands:
         raw = request.form.get(f"map-{target_brand.id}", "")
-        target_group = None
-        if raw.isdigit():
-            target_group = db.session.scalar(
+        target_id = parse_id(raw)
+        if raw and target_id is None:
+            flash(_("Choose a group of the list for %(brand)s.", brand=target_brand.name), "error")
+            return redirect(url_for("admin.client_group", group_id=group.id))
+        # Groups of another brand, unscoped on purpose: a mapping names a group over there.
+        chosen[target_brand] = (
+            db.session.scalar(
                 select(ClientGroup).where(
-                    ClientGroup.id == int(raw), ClientGroup.brand_id == target_brand.id
+                    ClientGroup.id == target_id, ClientGroup.brand_id == target_brand.id
                 )
             )
-        try:
-            rules.map_client_group(group, target_brand, target_group)
-        except rules.AdminError as error:
-            _refused(error)
+            if target_id
+            else None
+        )
+    for target_brand, target_group in chosen.items():
+        rules.map_client_group(group, target_brand, target_group)
     flash(_("Group saved."), "success")
     return redirect(url_for("admin.client_group", group_id=group.id))
 
@@ -378,7 +421,6 @@ def _edit_brand(brand: Brand | None):
                 "active",
             )
         }
-        values["theme_color"] = values["theme_color"].lower()
         new_logo = None
         try:
             if form.logo.data:
@@ -405,13 +447,16 @@ def _edit_brand(brand: Brand | None):
 def brand_preview():
     """The tracking address a sample client would get, as the template is typed."""
     template = request.args.get("tracking_url_template", "")[:255]
-    country = request.args.get("country_code", "BR")[:2] or "BR"
+    country = request.args.get("country_code", "")
+    slug = request.args.get("slug", "")
     try:
         check_template(template)
     except TemplateError as error:
         return render_template("admin/_preview.html", error=str(error))
     sample = Brand(
-        slug=request.args.get("slug", "brand")[:63] or "brand", tracking_url_template=template
+        slug=slug if SLUG.match(slug) else "brand",
+        tracking_url_template=template,
     )
+    country = country if re.fullmatch(r"[A-Za-z]{2}", country) else "BR"
     url = tracking_url(sample, country_code=country, language="pt")
     return render_template("admin/_preview.html", url=url)

@@ -21,12 +21,9 @@ class EmptyForm(FlaskForm):
     """Carries the CSRF token for button-only posts (sign out)."""
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Current password"),
-        validators=[DataRequired()],
-        render_kw={"autocomplete": "current-password"},
-    )
+class NewPasswordForm(FlaskForm):
+    """A password chosen through an emailed link (first password or reset)."""
+
     password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"})
     confirmation = PasswordField(
         _l("Confirm the new password"), render_kw={"autocomplete": "new-password"}
@@ -39,3 +36,11 @@ class ChangePasswordForm(FlaskForm):
             check_new_password(self.password.data or "", field.data or "")
         except ValueError as error:
             raise ValidationError(str(error)) from None
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )

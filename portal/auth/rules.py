@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Brand, StaffSession, User, utcnow
+from portal.models import AccountLink, Brand, LinkPurpose, StaffSession, User, utcnow
 from portal.passwords import hash_password, verify_password
 from portal.tenancy import membership_of
 
@@ -91,19 +91,37 @@ def end_all_sessions(user: User) -> None:
 
 
 def change_password(user: User, new_password: str) -> None:
-    """A new password ends every session of the user, this one included."""
+    """A new password ends every session of the user, this one included, and every password
+    link still out."""
     user.password_hash = hash_password(new_password)
-    user.must_change_password = False
     end_all_sessions(user)
+    revoke_links(user.id, purpose=LinkPurpose.PASSWORD_RESET)
     audit.record("user.password_changed", actor_id=user.id)
     db.session.commit()
 
 
+def revoke_links(user_id: int, *, purpose: LinkPurpose | None = None, brand_id: int | None = None):
+    """Every live account link of the user (of one kind, of one brand) stops working now."""
+    query = update(AccountLink).where(
+        AccountLink.user_id == user_id,
+        AccountLink.used_at.is_(None),
+        AccountLink.revoked_at.is_(None),
+    )
+    if purpose is not None:
+        query = query.where(AccountLink.purpose == purpose)
+    if brand_id is not None:
+        query = query.where(AccountLink.brand_id == brand_id)
+    db.session.execute(
+        query.values(revoked_at=utcnow()).execution_options(synchronize_session="fetch")
+    )
+
+
 def deactivate_user(user: User) -> None:
-    """A deactivated user is signed out everywhere at once."""
+    """A deactivated user is signed out everywhere at once, and their links stop working."""
     old = user.active
     user.active = False
     end_all_sessions(user)
+    revoke_links(user.id)
     audit.record("user.deactivated", field="active", old=old, new=False)
     db.session.commit()
 

@@ -15,13 +15,22 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from portal.admin.logos import logo_dir
-from portal.auth import bp, rules
-from portal.auth.forms import ChangePasswordForm, EmptyForm, LanguageForm, LoginForm
+from portal.auth import bp, links, rules
+from portal.auth.forms import (
+    ChangePasswordForm,
+    EmptyForm,
+    LanguageForm,
+    LoginForm,
+    NewPasswordForm,
+)
+from portal.edge import parse_id
 from portal.extensions import limiter
+from portal.models import LinkPurpose
 from portal.passwords import verify_password
 from portal.permissions import public, signed_in
 
@@ -61,9 +70,13 @@ def login():
     if not form.next.data and is_safe_next(request.args.get("next")):
         form.next.data = request.args["next"]
     error = None
-    if form.validate_on_submit():
+    if not g.brand.active:
+        # A closed portal gives one answer to everybody, whatever the password: no password is
+        # even checked, so nobody learns there whether an account exists or a password is right.
+        error = _("This portal is closed. Please contact your administrator.")
+    elif form.validate_on_submit():
         user = rules.authenticate(form.email.data, form.password.data, g.brand)
-        if user is not None and g.brand.active:
+        if user is not None:
             next_url = form.next.data if is_safe_next(form.next.data) else None
             locale = session.get("locale")
             # A fresh session (and so a fresh CSRF token) for the signed-in user.
@@ -72,12 +85,18 @@ def login():
                 session["locale"] = locale
             rules.start_session(user, g.brand)
             login_user(user)
+            if waiting := len(links.pending_invitations(user)):
+                flash(
+                    ngettext(
+                        "You are invited to join %(num)d more brand.",
+                        "You are invited to join %(num)d more brands.",
+                        waiting,
+                    ),
+                    "invitation",
+                )
             return redirect(next_url or url_for("clients.index"))
-        if user is not None:
-            error = _("This portal is closed. Please contact your administrator.")
-        else:
-            g.login_failed = True
-            error = _("Invalid email or password.")
+        g.login_failed = True
+        error = _("Invalid email or password.")
     elif form.is_submitted():
         g.login_failed = True
         error = _("Enter your email and password.")
@@ -110,33 +129,98 @@ def set_language():
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
 def change_password():
-    """Choose a new password; required after a reset, before anything else."""
+    """Choose a new password, knowing the current one."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data):
             form.current_password.errors = [_("The current password is not right.")]
         else:
             rules.change_password(current_user, form.password.data)
-            # Every session ended with the change, this one too: sign in again.
-            logout_user()
-            session.clear()
-            flash(_("Password changed. Sign in with your new password."), "success")
-            return redirect(url_for("auth.login"))
-    form.current_password.data = form.password.data = form.confirmation.data = ""
+            return _signed_out_to_login(_("Password changed. Sign in with your new password."))
     return render_template("auth/password.html", form=form), (422 if form.errors else 200)
 
 
-@bp.before_app_request
-def require_new_password():
-    """After a reset, a user goes nowhere but the password page (or out)."""
-    if (
-        current_user.is_authenticated
-        and current_user.must_change_password
-        and g.get("brand") is not None
-        and request.endpoint not in ("auth.change_password", "auth.logout", "static")
-    ):
-        return redirect(url_for("auth.change_password"))
-    return None
+def _signed_out_to_login(message: str):
+    """Every session of the account ended with the change, this browser's too: sign in again."""
+    locale = session.get("locale")
+    logout_user()
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(message, "success")
+    return redirect(url_for("auth.login"))
+
+
+# --- emailed links ----------------------------------------------------------------------
+
+
+@bp.get("/account/link/<token>")
+@public  # the holder of the link is whoever opens it from their mailbox
+def open_link(token: str):
+    """The address in the email: the token moves into the session, out of the address bar,
+    the browser history and any Referer header."""
+    session["account_link"] = token
+    return redirect(url_for("auth.link"))
+
+
+@bp.route("/account/link", methods=["GET", "POST"])
+@public
+def link():
+    """Accept an invitation (a new account chooses its password), or choose a new password."""
+    account_link = links.find_live(session.get("account_link"))
+    if account_link is None or account_link.brand_id != g.brand.id:
+        session.pop("account_link", None)
+        return render_template("auth/link.html", link=None), 410
+    invitation = account_link.purpose == LinkPurpose.INVITATION
+    needs_password = not invitation or account_link.user.password_hash is None
+    form = NewPasswordForm() if needs_password else EmptyForm()
+    if request.form.get("action") == "decline" and invitation:
+        if EmptyForm().validate_on_submit():
+            links.decline_invitation(account_link)
+            session.pop("account_link", None)
+            flash(_("Invitation declined: nothing has changed."), "success")
+            return redirect(url_for("auth.login"))
+    elif form.validate_on_submit():
+        password = form.password.data if needs_password else None
+        try:
+            if invitation:
+                links.accept_invitation(account_link, password)
+            else:
+                links.choose_password(account_link, password)
+        except links.LinkError as error:
+            flash(str(error.message), "error")
+            return redirect(url_for("auth.link"))
+        session.pop("account_link", None)
+        if invitation:
+            message = _("Welcome to %(brand)s. Sign in to start.", brand=g.brand.name)
+        else:
+            message = _("Password changed. Sign in with your new password.")
+        return _signed_out_to_login(message)
+    if needs_password:
+        form.password.data = form.confirmation.data = ""
+    return render_template(
+        "auth/link.html", link=account_link, form=form, needs_password=needs_password
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/account/invitations", methods=["GET", "POST"])
+@signed_in
+def invitations():
+    """A signed-in person's invitations to other brands, to accept or decline."""
+    pending = links.pending_invitations(current_user)
+    if EmptyForm().validate_on_submit():
+        chosen_id = parse_id(request.form.get("invitation"))
+        chosen = next((link for link in pending if link.id == chosen_id), None)
+        if chosen is None:
+            flash(_("This invitation is no longer valid."), "error")
+        elif request.form.get("action") == "accept":
+            links.accept_invitation(chosen)
+            flash(_("You joined %(brand)s.", brand=chosen.brand.name), "success")
+        else:
+            links.decline_invitation(chosen)
+            flash(_("Invitation declined: nothing has changed."), "success")
+        return redirect(url_for("auth.invitations"))
+    return render_template("auth/invitations.html", invitations=pending)
 
 
 @bp.get("/logo.png")

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import audit
-from portal.brand_migration import notify, rules
+from portal.brand_migration import rules
 from portal.brand_migration.checks import taken_user_ids
 from portal.extensions import db
 from portal.models import (
@@ -20,6 +20,7 @@ from portal.models import (
     User,
     utcnow,
 )
+from portal.outbox import emails
 
 CHUNK = 250  # clients per transaction of each step
 
@@ -70,7 +71,7 @@ def run_job(job_id: int) -> None:
             _run_chunk(job, items, user, target, memo)
     job.finished_at = utcnow()
     db.session.commit()
-    notify.send_pending()
+    emails.send_pending()
 
 
 def _run_chunk(job: BulkJob, items: list[BulkItem], user: User, target: Brand, memo: dict) -> None:

@@ -1,21 +1,14 @@
-"""Telling a migrated client its new tracking address, in its own language, through the outbox.
-
-Every email is stored first; sending is a separate step, so a mail server that fails loses
-nothing: the email stays in the outbox with its error and can be sent again.
-"""
+"""Telling a migrated client its new tracking address, in its own language, through the outbox."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_mailman import EmailMessage
 from sqlalchemy import select
 
-from portal.extensions import db, mail
-from portal.models import Client, Migration, OutboxEmail, utcnow
-
-MAX_ERROR = 500
+from portal.extensions import db
+from portal.models import Client, Migration, OutboxEmail
 
 
 def recipients_of(client: Client) -> list[str]:
@@ -59,50 +52,3 @@ def queue_migration_emails(migration: Migration, client: Client) -> list[OutboxE
     ]
     db.session.add_all(emails)
     return emails
-
-
-def mail_configured() -> bool:
-    config = current_app.config
-    return bool(config.get("MAIL_SERVER") or config.get("MAIL_BACKEND"))
-
-
-def send(email: OutboxEmail) -> bool:
-    """Try to send one email; its status and error are recorded either way."""
-    email.attempts += 1
-    try:
-        # The backend is looked up on every send, so a settings change needs no restart.
-        connection = mail.get_connection(backend=current_app.config.get("MAIL_BACKEND"))
-        EmailMessage(
-            subject=email.subject, body=email.body, to=[email.recipient], connection=connection
-        ).send()
-    except Exception as error:  # noqa: BLE001 - any failure of the mail server is recorded
-        email.status = "failed"
-        email.last_error = f"{type(error).__name__}: {error}"[:MAX_ERROR]
-        return False
-    email.status, email.sent_at, email.last_error = "sent", utcnow(), None
-    return True
-
-
-def send_pending(*, migration_id: int | None = None, limit: int = 500) -> int:
-    """Send what waits in the outbox (of one migration, or any). Without a mail server
-    configured, the emails stay in the outbox, pending."""
-    if not mail_configured():
-        return 0
-    query = select(OutboxEmail).where(OutboxEmail.status == "pending").order_by(OutboxEmail.id)
-    if migration_id is not None:
-        query = query.where(OutboxEmail.migration_id == migration_id)
-    sent = 0
-    for email in db.session.scalars(query.limit(limit)).all():
-        sent += send(email)
-        db.session.commit()
-    return sent
-
-
-def retry(email: OutboxEmail) -> bool:
-    if email.status == "sent":
-        return True
-    if not mail_configured():
-        return False
-    ok = send(email)
-    db.session.commit()
-    return ok

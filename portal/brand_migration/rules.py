@@ -30,6 +30,7 @@ from portal.models import (
     MigrationState,
     User,
 )
+from portal.outbox import emails
 from portal.tracking import tracking_url
 
 S = MigrationState
@@ -356,7 +357,7 @@ def advance(migrations: list[Migration], actor_id: int | None = None) -> None:
 
 def continue_migration(migration: Migration, actor_id: int | None) -> None:
     advance([migration], actor_id)
-    notify.send_pending(migration_id=migration.id)
+    emails.send_pending(migration_id=migration.id)
 
 
 def cancel(migration: Migration, actor_id: int | None) -> None:

@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.forms import EmptyForm
-from portal.brand_migration import bp, bulk, notify, rules
+from portal.brand_migration import bp, bulk, rules
 from portal.brand_migration.checks import CHECKS, migration_targets, run_checks
 from portal.brand_migration.forms import MigrateForm
 from portal.clients.forms import ClientSearchForm
 from portal.clients.queries import load_client_record, matching_ids
+from portal.edge import parse_id
 from portal.extensions import db
 from portal.jobs import enqueue
 from portal.models import (
@@ -27,6 +28,7 @@ from portal.models import (
     MigrationState,
     OutboxEmail,
 )
+from portal.outbox import emails as outbox_emails
 from portal.permissions import can, permission_required
 from portal.rendering import render_page
 from portal.tenancy import get_or_404, scoped
@@ -166,7 +168,7 @@ def bulk_start():
         params = ClientSearchForm(request.form).cleaned()
         client_ids = matching_ids(**params)
     else:
-        client_ids = [int(v) for v in request.form.getlist("client_ids") if v.isdigit()]
+        client_ids = [i for i in map(parse_id, request.form.getlist("client_ids")) if i]
     if target is None or not client_ids:
         flash(_("Choose the clients and a target brand."), "error")
         return _go(url_for("clients.index"))
@@ -214,14 +216,20 @@ def outbox():
         query = query.where(OutboxEmail.status == status)
     emails = db.session.scalars(query.order_by(OutboxEmail.id.desc()).limit(200)).all()
     return render_template(
-        "migrations/outbox.html", emails=emails, status=status, configured=notify.mail_configured()
+        "migrations/outbox.html",
+        emails=emails,
+        status=status,
+        configured=outbox_emails.mail_configured(),
     )
 
 
 @bp.get("/outbox/<int:email_id>")
 @permission_required("outbox.view")
 def outbox_email(email_id: int):
-    return render_template("migrations/email.html", email=get_or_404(OutboxEmail, email_id))
+    email = get_or_404(OutboxEmail, email_id)
+    # A link email is shown without its link: whoever opens the link becomes that person.
+    body = outbox_emails.shown_body(email, _("[a personal link that only the recipient has]"))
+    return render_template("migrations/email.html", email=email, body=body)
 
 
 @bp.post("/outbox/<int:email_id>/retry")
@@ -229,9 +237,9 @@ def outbox_email(email_id: int):
 def outbox_retry(email_id: int):
     email = get_or_404(OutboxEmail, email_id)
     if EmptyForm().validate_on_submit():
-        if notify.retry(email):
+        if outbox_emails.retry(email):
             flash(_("Email sent."), "success")
-        elif not notify.mail_configured():
+        elif not outbox_emails.mail_configured():
             flash(_("No mail server is configured: the email stays in the outbox."), "error")
         else:
             flash(_("The email could not be sent: %(error)s", error=email.last_error), "error")
@@ -246,7 +254,12 @@ DIFFERENCES = {
     "client_brand": _l("Client not in the new brand"),
     "client_group": _l("Client permission group not mapped"),
 }
-OUTBOX_STATUS = {"pending": _l("Waiting"), "sent": _l("Sent"), "failed": _l("Failed")}
+OUTBOX_STATUS = {
+    "pending": _l("Waiting"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "cancelled": _l("Not sent: the link it carried no longer works"),
+}
 RESULTS = {
     "migrated": _l("Migrated"),
     "refused": _l("Refused"),

@@ -21,6 +21,7 @@ from portal.clients.fields import FIELDS, fields_of_tab
 from portal.clients.forms import ClientLoginForm, PaymentForm, StatusForm, record_form
 from portal.clients.queries import load_client_record
 from portal.clients.views import render_record
+from portal.edge import parse_id
 from portal.extensions import db
 from portal.models import Asset, Client
 from portal.permissions import can, permission_required
@@ -266,7 +267,7 @@ def document_file(client_id: int, item_id: int):
     return send_file(
         files.path_of(document.stored_name),
         mimetype=document.content_type,
-        download_name=document.file_name,
+        download_name=files.download_name(document),
         as_attachment=True,
     )
 
@@ -286,9 +287,8 @@ def _version() -> int | None:
 @permission_required("clients.edit")
 def assign_asset(client_id: int):
     client = get_or_404(Client, client_id)
-    try:
-        asset_id = int(request.form.get("asset_id", ""))
-    except ValueError:
+    asset_id = parse_id(request.form.get("asset_id"))
+    if asset_id is None:
         return _record_tab(client.id, "equipment", 422, message=_("Choose a device."))
     asset = db.session.scalar(scoped(Asset).where(Asset.id == asset_id))
     try:

@@ -59,6 +59,13 @@ def store_document(upload: FileStorage) -> dict:
     }
 
 
+def download_name(document) -> str:
+    """The name a scan downloads under, with the extension of what it really is: a PDF sent as
+    'evil.html' downloads as 'evil.pdf'."""
+    stem = Path(document.file_name or "document").stem or "document"
+    return stem + EXTENSIONS.get(document.content_type, "")
+
+
 def path_of(stored_name: str) -> Path:
     return storage_dir() / stored_name
 

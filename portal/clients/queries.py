@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, literal, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
+from portal.edge import MAX_ID, has_control_characters
 from portal.extensions import db
 from portal.models import Asset, Client
 from portal.tenancy import scoped
@@ -62,7 +63,11 @@ def decode_cursor(sort: str, token: str | None):
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         cursor_sort, value, client_id = json.loads(raw)
-        if cursor_sort != sort or not isinstance(client_id, int) or not isinstance(value, str):
+        if cursor_sort != sort or not isinstance(value, str) or has_control_characters(value):
+            return None
+        if isinstance(client_id, bool) or not isinstance(client_id, int):
+            return None
+        if not 1 <= client_id <= MAX_ID:  # a crafted cursor must not overflow the column
             return None
         if SORT_COLUMNS[sort][0] is Client.created_at:
             value = datetime.fromisoformat(value)

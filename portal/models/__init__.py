@@ -21,22 +21,25 @@ from portal.models.migration import (
     Migration,
     MigrationEvent,
     MigrationState,
-    OutboxEmail,
 )
+from portal.models.outbox import LINK_TOKEN, OutboxEmail
+from portal.models.throttle import RateLimitHit
 from portal.models.types import (
     AssetStatus,
     CardKind,
     ClientKind,
     ClientStatus,
     DocumentKind,
+    LinkPurpose,
     PaymentStatus,
     Role,
     Segment,
     utcnow,
 )
-from portal.models.user import Membership, StaffSession, User
+from portal.models.user import AccountLink, Membership, StaffSession, User
 
 __all__ = [
+    "AccountLink",
     "Address",
     "Asset",
     "BusinessUnit",
@@ -47,6 +50,7 @@ __all__ = [
     "MigrationState",
     "OPEN_STATES",
     "OutboxEmail",
+    "LINK_TOKEN",
     "ClientGroup",
     "ClientGroupMapping",
     "PermissionGroup",
@@ -61,9 +65,11 @@ __all__ = [
     "Contract",
     "Document",
     "DocumentKind",
+    "LinkPurpose",
     "Membership",
     "PaymentMethod",
     "PaymentStatus",
+    "RateLimitHit",
     "Role",
     "Segment",
     "StaffSession",

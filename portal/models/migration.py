@@ -139,23 +139,3 @@ class BulkItem(db.Model):
     result: Mapped[str] = mapped_column(String(20), default="pending")  # migrated, refused, failed
     message: Mapped[str | None] = mapped_column(Text)
     migration_id: Mapped[int | None] = mapped_column(ForeignKey("migrations.id"))
-
-
-class OutboxEmail(db.Model):
-    """An outgoing email, stored before it is sent and kept with its status."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status", "status", "id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int | None] = mapped_column(index=True)
-    migration_id: Mapped[int | None] = mapped_column(ForeignKey("migrations.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    recipient: Mapped[str] = mapped_column(String(254))
-    locale: Mapped[str] = mapped_column(String(5))
-    subject: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, sent, failed
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

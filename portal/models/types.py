@@ -85,6 +85,11 @@ class Role(LabelledEnum):
         }
 
 
+class LinkPurpose(enum.StrEnum):
+    INVITATION = "invitation"  # join a brand (a new account also chooses its password)
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a name, not a secret
+
+
 class ClientKind(LabelledEnum):
     PERSON = "person"
     COMPANY = "company"

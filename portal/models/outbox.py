@@ -1,0 +1,39 @@
+"""Stored outgoing emails (the outbox)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.models.types import UTCDateTime, utcnow
+
+# Where a link email's token goes: URL-safe, so the link around it is built by url_for.
+LINK_TOKEN = "~token~"  # noqa: S105 - a placeholder, not a secret
+
+
+class OutboxEmail(db.Model):
+    """An outgoing email, stored before it is sent and kept with its status."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int | None] = mapped_column(index=True)
+    migration_id: Mapped[int | None] = mapped_column(ForeignKey("migrations.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recipient: Mapped[str] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(5))
+    subject: Mapped[str] = mapped_column(String(255))
+    # A link email's body holds LINK_TOKEN where the token goes: the token is made at sending,
+    # so the stored email never carries a working link.
+    body: Mapped[str] = mapped_column(Text)
+    account_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account_links.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
