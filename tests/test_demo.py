@@ -4,7 +4,19 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Address, Asset, Brand, Client, Membership, User
+from portal.models import (
+    Address,
+    Asset,
+    AuditEvent,
+    Brand,
+    Client,
+    ClientGroup,
+    ClientGroupMapping,
+    Membership,
+    PermissionGroup,
+    Role,
+    User,
+)
 from tests.conftest import login
 
 SLUGS = ["northwind", "northwind-premium", "lumiere", "horizonte", "polaris"]
@@ -24,7 +36,8 @@ def count(app, model):
 
 
 def test_seed_demo_is_idempotent(app, demo):
-    before = {m: count(app, m) for m in (Brand, User, Membership, Client, Address, Asset)}
+    models = (Brand, User, Membership, Client, Address, Asset, ClientGroup, AuditEvent)
+    before = {m: count(app, m) for m in models}
     assert before[Brand] == 5 and before[User] == 11 and before[Client] == 30
     result = demo.invoke(args=["seed-demo", "--clients", "6"])
     assert result.exit_code == 0 and "clients_added: 0" in result.output
@@ -48,6 +61,47 @@ def test_demo_brands_languages_and_countries(app, demo):
         ]
         polish = db.session.scalars(select(Client).join(Brand).where(Brand.slug == "polaris")).all()
         assert all(c.phone.startswith("48") and c.phone.isdigit() for c in polish if c.phone)
+
+
+def test_demo_creates_brands_and_client_groups_through_the_admin_rules(app, demo):
+    with app.app_context():
+        actions = db.session.execute(
+            select(AuditEvent.action, func.count()).group_by(AuditEvent.action)
+        ).all()
+        # save_brand, save_client_group and map_client_group each write their audit event.
+        assert dict(actions) == {
+            "brand.created": 5,
+            "client_group.created": 10,
+            "client_group.mapped": 2,
+        }
+        for brand in db.session.scalars(select(Brand)):
+            builtin = db.session.scalars(
+                select(PermissionGroup.builtin).where(
+                    PermissionGroup.brand_id == brand.id, PermissionGroup.builtin.is_not(None)
+                )
+            ).all()
+            assert sorted(builtin) == sorted(Role)  # save_brand gave it all three
+            groups = db.session.scalars(
+                select(ClientGroup).where(ClientGroup.brand_id == brand.id).order_by(ClientGroup.id)
+            ).all()
+            assert len(groups) == 2 and "live_map" in groups[0].features
+            assert (
+                db.session.scalar(
+                    select(func.count(Client.id)).where(
+                        Client.brand_id == brand.id, Client.client_group_id == groups[0].id
+                    )
+                )
+                == 6
+            )  # every client in its brand's first group
+        premium = db.session.scalar(select(Brand).where(Brand.slug == "northwind-premium"))
+        mapped = db.session.scalars(
+            select(ClientGroupMapping.target_group_id).where(
+                ClientGroupMapping.target_brand_id == premium.id
+            )
+        ).all()
+        assert {db.session.get(ClientGroup, g).brand_id for g in mapped} == {premium.id}
+        # The demo accounts sign in with the known password as it is: no change is asked for.
+        assert not any(db.session.scalars(select(User.must_change_password)))
 
 
 @pytest.mark.parametrize("home", SLUGS)

@@ -1,6 +1,7 @@
 """The demo's bulk path: the rows it writes without the portal's rules, and how.
 
-Two kinds of rows cannot go through the portal's rules, or would take hours that way:
+Brands and client permission groups go through `portal.admin.rules` (see `seed.py`). The rest
+cannot, or would take hours that way:
 
 - Staff accounts with a known password, and their memberships. The portal never sets another
   person's password (staff accounts are invited by an emailed link), but the demo's visitors

@@ -1,13 +1,23 @@
 """seed-demo: five brands, their staff and realistic clients; safe to run again.
 
-Staff accounts with the known demo password, their memberships and the clients go through
-the documented bulk path, `bulk.py`. Each step commits when it is done.
+Where the portal has a rule for what the demo creates, the demo calls it: brands through
+`save_brand` (which gives each its built-in permission groups), client permission groups through
+`save_client_group` and their mapping between brands through `map_client_group`, each with its
+audit event. Staff accounts with the known demo password, their memberships and the clients go
+through the documented bulk path, `bulk.py`. Each step commits when it is done; nothing relies
+on a rule committing.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from portal.admin.rules import (
+    ensure_builtin_groups,
+    map_client_group,
+    save_brand,
+    save_client_group,
+)
 from portal.demo import bulk
 from portal.demo.data import (
     CLIENT_GROUPS,
@@ -48,31 +58,31 @@ def seed_demo(password: str, clients_per_brand: int = 50) -> dict[str, int]:
 
 
 def _ensure_brands() -> dict[str, Brand]:
-    """The demo brands, created when missing; an existing one is left as its admins set it."""
+    """The demo brands, created through the portal's rule when missing; an existing one is
+    left as its admins set it."""
     brands: dict[str, Brand] = {}
     for spec in DEMO_BRANDS:  # parents come first in DEMO_BRANDS
         brand = db.session.scalar(select(Brand).where(Brand.slug == spec.slug))
         if brand is None:
-            brand = Brand(
-                slug=spec.slug,
-                name=spec.name,
-                parent=brands[spec.parent] if spec.parent else None,
-                default_locale=spec.locale,
-                country_code=spec.country,
-                theme_color=spec.theme_color,
-                tracking_url_template=spec.tracking_url_template,
+            brand = save_brand(
+                None,
+                {
+                    "name": spec.name,
+                    "slug": spec.slug,
+                    "parent_id": brands[spec.parent].id if spec.parent else None,
+                    "default_locale": spec.locale,
+                    "country_code": spec.country,
+                    "tracking_url_template": spec.tracking_url_template,
+                    "theme_color": spec.theme_color,
+                    "active": True,
+                },
             )
-            db.session.add(brand)
         brands[spec.slug] = brand
-    db.session.flush()
     return brands
 
 
 def _ensure_staff(password: str, brands: dict[str, Brand]) -> tuple[dict[str, list[int]], int]:
     """Users and memberships; returns {slug: [reseller id, admin id]} and how many were new."""
-    # Imported here: portal.admin pulls in the blueprints, which import the models first.
-    from portal.admin.rules import ensure_builtin_groups
-
     created = 0
 
     def get_or_create(email: str, name: str, is_platform_admin: bool = False) -> User:
@@ -126,13 +136,7 @@ def _ensure_client_groups(brands: dict[str, Brand]) -> dict[str, list[ClientGrou
                 )
             )
             if mapped is None:  # an admin's own mapping stays as it is
-                db.session.add(
-                    ClientGroupMapping(
-                        source_group_id=source.id,
-                        target_brand_id=target_brand.id,
-                        target_group_id=target.id,
-                    )
-                )
+                map_client_group(source, target_brand, target)
     return groups
 
 
@@ -140,8 +144,4 @@ def _ensure_client_group(brand: Brand, name: str, features: tuple[str, ...]) -> 
     group = db.session.scalar(
         select(ClientGroup).where(ClientGroup.brand_id == brand.id, ClientGroup.name == name)
     )
-    if group is None:
-        group = ClientGroup(brand_id=brand.id, name=name, features=list(features))
-        db.session.add(group)
-        db.session.flush()
-    return group
+    return group or save_client_group(brand, None, name, features)
