@@ -1,8 +1,11 @@
 """The demo data and the commands: seed-demo, create-admin; the demo's tenancy end to end."""
 
-import pytest
-from sqlalchemy import func, select
+from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy import DateTime, func, select, text
+
+from portal.demo import bulk
 from portal.extensions import db
 from portal.models import (
     Address,
@@ -12,6 +15,7 @@ from portal.models import (
     Client,
     ClientGroup,
     ClientGroupMapping,
+    Contract,
     Membership,
     PermissionGroup,
     Role,
@@ -152,3 +156,65 @@ def test_create_admin(app, demo):
         ).is_platform_admin
     bad = demo.invoke(args=["create-admin", "not-an-email", "--password", "Long-enough-pass-9"])
     assert bad.exit_code != 0 and "EMAIL" in bad.output
+
+
+# --- the same data every time ---------------------------------------------------------------
+
+FROZEN_NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
+
+
+def seeded_rows(app) -> dict[str, list[tuple]]:
+    """Every row of every table, ordered by id, without the moments rows were written at
+    (brands.created_at, audit times) and without password hashes (argon2 salts them)."""
+    rows = {}
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            columns = [
+                column
+                for column in table.columns
+                if not isinstance(getattr(column.type, "impl", column.type), DateTime)
+                and column.name != "password_hash"
+            ]
+            query = select(*columns).order_by(*table.primary_key.columns)
+            rows[table.name] = [tuple(row) for row in db.session.execute(query)]
+    return rows
+
+
+def empty_database(app) -> None:
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+        else:
+            db.session.remove()
+            db.drop_all()
+            db.create_all()
+
+
+def test_seed_demo_gives_the_same_data_on_two_fresh_databases(app, monkeypatch):
+    """Same command, same rows, ids included; whether the drafts come from the worker process
+    in batches or from this process in one go."""
+    monkeypatch.setattr("portal.demo.seed.utcnow", lambda: FROZEN_NOW)  # dates count from it
+    runner = app.test_cli_runner()
+    real_pool, pools = bulk._worker_pool, []
+
+    def counted_pool():
+        pools.append(real_pool())
+        return pools[-1]
+
+    with monkeypatch.context() as batched:
+        batched.setattr(bulk, "BATCH_SIZE", 4)  # 3 batches a brand, made by the forked worker
+        batched.setattr(bulk, "_worker_pool", counted_pool)
+        assert runner.invoke(args=["seed-demo", "--clients", "10"]).exit_code == 0
+    assert len(pools) == 1
+    first = seeded_rows(app)
+    empty_database(app)
+    assert seeded_rows(app)["clients"] == []
+    assert runner.invoke(args=["seed-demo", "--clients", "10"]).exit_code == 0
+    second = seeded_rows(app)
+    assert len(first["clients"]) == 50 and len(first["assets"]) > 50
+    assert first["audit_events"] and first["documents"]
+    assert second == first
+    with app.app_context():  # Date columns are compared too: they count from the frozen day
+        assert db.session.scalar(select(func.max(Contract.starts_on))) <= FROZEN_NOW.date()
