@@ -4,8 +4,14 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import DateTime, func, select, text
+from stdnum import imei
+from stdnum.fr import tva
+from stdnum.gb import vat
+from stdnum.pl import regon
 
 from portal.demo import bulk
+from portal.demo.data import DEMO_BRANDS
+from portal.demo.drafts import BrandPlan, client_draft
 from portal.extensions import db
 from portal.models import (
     Address,
@@ -21,6 +27,7 @@ from portal.models import (
     Role,
     User,
 )
+from portal.validators import normalize_document, normalize_phone, normalize_postal_code
 from tests.conftest import login
 
 SLUGS = ["northwind", "northwind-premium", "lumiere", "horizonte", "polaris"]
@@ -158,7 +165,7 @@ def test_create_admin(app, demo):
     assert bad.exit_code != 0 and "EMAIL" in bad.output
 
 
-# --- the same data every time ---------------------------------------------------------------
+# --- the same data every time, and data the portal itself accepts ---------------------------
 
 FROZEN_NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 
@@ -218,3 +225,40 @@ def test_seed_demo_gives_the_same_data_on_two_fresh_databases(app, monkeypatch):
     assert second == first
     with app.app_context():  # Date columns are compared too: they count from the frozen day
         assert db.session.scalar(select(func.max(Contract.starts_on))) <= FROZEN_NOW.date()
+
+
+def demo_drafts(per_brand: int):
+    for number, spec in enumerate(DEMO_BRANDS, start=1):
+        plan = BrandPlan(spec, number, spec.country, spec.locale, [1, 2], None, FROZEN_NOW)
+        for seq in range(1, per_brand + 1):
+            yield spec.country, client_draft(plan, seq)
+
+
+def test_demo_clients_pass_the_portals_own_checks(ctx):
+    """What a reseller would see refused if they saved a demo client's value unchanged."""
+    seen = {"document": 0, "phone": 0, "contact": 0, "imei": 0, "regon": 0, "vat": 0}
+    for country, draft in demo_drafts(400):
+        client = draft.client
+        if client["document_number"]:
+            normalize_document(client["document_number"], country)  # raises when refused
+            seen["document"] += 1
+        if client["phone"]:
+            assert normalize_phone(client["phone"], country) == client["phone"]
+            seen["phone"] += 1
+        assert normalize_phone(client["mobile"], country, mobile=True) == client["mobile"]
+        for contact in draft.contacts:
+            assert normalize_phone(contact["phone"], country) == contact["phone"]
+            seen["contact"] += 1
+        (address,) = draft.addresses
+        assert normalize_postal_code(address["postal_code"], country) == address["postal_code"]
+        for asset in draft.assets:
+            assert imei.is_valid(asset["serial"]), asset["serial"]
+            seen["imei"] += 1
+        for document in draft.documents:  # the numbers the record's Documents list holds
+            if country == "PL" and document["kind"] == "company_registration":
+                assert regon.is_valid(document["number"])
+                seen["regon"] += 1
+            if document["kind"] == "tax_id":
+                assert (tva if country == "FR" else vat).is_valid(document["number"])
+                seen["vat"] += 1
+    assert min(seen.values()) > 50, seen

@@ -128,7 +128,9 @@ def _fr_documents(
     # Carte nationale d'identité (pre-2021): issue year and month, department, office, serial.
     issued = f"{rng.randrange(10, 21):02d}{rng.randrange(1, 13):02d}"
     card = f"{issued}{address['postal_code'][:2]}{rng.randrange(10)}{random_digits(rng, 5)}"
-    return card, [_doc(DocumentKind.ID_CARD, card)]
+    # A private person has no SIREN, and a French client's number is a SIREN or a SIRET in the
+    # portal (validators.normalize_document): the card is one of the record's documents only.
+    return "", [_doc(DocumentKind.ID_CARD, card)]
 
 
 def _gb_vat(rng: Random) -> str:
