@@ -3,10 +3,11 @@
 Brands and client permission groups go through `portal.admin.rules` (see `seed.py`). The rest
 cannot, or would take hours that way:
 
-- Staff accounts with a known password, and their memberships. The portal never sets another
-  person's password (staff accounts are invited by an emailed link), but the demo's visitors
-  sign in with the password the README prints. `create_staff_with_known_password` and
-  `add_membership` write them as plain ORM objects, without audit events.
+- Staff accounts with a known password, and their memberships. In the portal nobody sets a
+  password another person keeps (a new account chooses its own, soon from an emailed
+  invitation link), but the demo's visitors sign in with the password the README prints.
+  `create_staff_with_known_password` and `add_membership` write them as plain ORM objects,
+  without audit events.
 - Clients with their addresses, contacts, documents, contracts, cards and devices, and the
   devices in stock: up to millions of rows. They go in with Core `insert()` executemany in
   batches of BATCH_SIZE, one transaction per batch (a crash keeps whole batches; a rerun tops
@@ -74,9 +75,9 @@ def create_staff_with_known_password(
 ) -> User:
     """A staff account that signs in with `password` at once.
 
-    Not `portal.admin.rules`: the portal never sets a password for someone else (an account is
-    invited by an emailed link and its owner chooses the password), while every demo account
-    must sign in with the one known demo password.
+    Not `portal.admin.rules`: in the portal nobody sets a password another person keeps (the
+    owner of a new account chooses it, soon from an emailed invitation link), while every demo
+    account must sign in with the one known demo password.
     """
     user = User(
         email=email,
