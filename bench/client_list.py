@@ -22,9 +22,9 @@ from sqlalchemy import select  # noqa: E402
 
 from portal import create_app  # noqa: E402
 from portal.clients.queries import _beyond, encode_cursor, search_clients  # noqa: E402
+from portal.demo.seed import seed_demo  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import Brand, Client  # noqa: E402
-from portal.seed import seed_demo  # noqa: E402
 from portal.tenancy import scoped  # noqa: E402
 
 RUNS = 15

@@ -42,7 +42,7 @@ def register_commands(app: Flask) -> None:
 )
 def seed_demo_command(password: str, clients_per_brand: int) -> None:
     """Create the demo brands, users and clients (safe to run again)."""
-    from portal.seed import seed_demo
+    from portal.demo.seed import seed_demo
 
     summary = seed_demo(password, clients_per_brand)
     click.echo(", ".join(f"{key}: {value}" for key, value in summary.items()))

@@ -1,10 +1,33 @@
 """The demo data and the commands: seed-demo, create-admin; the demo's tenancy end to end."""
 
-import pytest
-from sqlalchemy import func, select
+from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy import DateTime, func, select, text
+from stdnum import imei
+from stdnum.fr import tva
+from stdnum.gb import vat
+from stdnum.pl import regon
+
+from portal.demo import bulk
+from portal.demo.data import DEMO_BRANDS
+from portal.demo.drafts import BrandPlan, client_draft
 from portal.extensions import db
-from portal.models import Address, Asset, Brand, Client, Membership, User
+from portal.models import (
+    Address,
+    Asset,
+    AuditEvent,
+    Brand,
+    Client,
+    ClientGroup,
+    ClientGroupMapping,
+    Contract,
+    Membership,
+    PermissionGroup,
+    Role,
+    User,
+)
+from portal.validators import normalize_document, normalize_phone, normalize_postal_code
 from tests.conftest import login
 
 SLUGS = ["northwind", "northwind-premium", "lumiere", "horizonte", "polaris"]
@@ -24,7 +47,8 @@ def count(app, model):
 
 
 def test_seed_demo_is_idempotent(app, demo):
-    before = {m: count(app, m) for m in (Brand, User, Membership, Client, Address, Asset)}
+    models = (Brand, User, Membership, Client, Address, Asset, ClientGroup, AuditEvent)
+    before = {m: count(app, m) for m in models}
     assert before[Brand] == 5 and before[User] == 11 and before[Client] == 30
     result = demo.invoke(args=["seed-demo", "--clients", "6"])
     assert result.exit_code == 0 and "clients_added: 0" in result.output
@@ -48,6 +72,47 @@ def test_demo_brands_languages_and_countries(app, demo):
         ]
         polish = db.session.scalars(select(Client).join(Brand).where(Brand.slug == "polaris")).all()
         assert all(c.phone.startswith("48") and c.phone.isdigit() for c in polish if c.phone)
+
+
+def test_demo_creates_brands_and_client_groups_through_the_admin_rules(app, demo):
+    with app.app_context():
+        actions = db.session.execute(
+            select(AuditEvent.action, func.count()).group_by(AuditEvent.action)
+        ).all()
+        # save_brand, save_client_group and map_client_group each write their audit event.
+        assert dict(actions) == {
+            "brand.created": 5,
+            "client_group.created": 10,
+            "client_group.mapped": 2,
+        }
+        for brand in db.session.scalars(select(Brand)):
+            builtin = db.session.scalars(
+                select(PermissionGroup.builtin).where(
+                    PermissionGroup.brand_id == brand.id, PermissionGroup.builtin.is_not(None)
+                )
+            ).all()
+            assert sorted(builtin) == sorted(Role)  # save_brand gave it all three
+            groups = db.session.scalars(
+                select(ClientGroup).where(ClientGroup.brand_id == brand.id).order_by(ClientGroup.id)
+            ).all()
+            assert len(groups) == 2 and "live_map" in groups[0].features
+            assert (
+                db.session.scalar(
+                    select(func.count(Client.id)).where(
+                        Client.brand_id == brand.id, Client.client_group_id == groups[0].id
+                    )
+                )
+                == 6
+            )  # every client in its brand's first group
+        premium = db.session.scalar(select(Brand).where(Brand.slug == "northwind-premium"))
+        mapped = db.session.scalars(
+            select(ClientGroupMapping.target_group_id).where(
+                ClientGroupMapping.target_brand_id == premium.id
+            )
+        ).all()
+        assert {db.session.get(ClientGroup, g).brand_id for g in mapped} == {premium.id}
+        # The demo accounts sign in with the known password as it is: no change is asked for.
+        assert not any(db.session.scalars(select(User.must_change_password)))
 
 
 @pytest.mark.parametrize("home", SLUGS)
@@ -98,3 +163,102 @@ def test_create_admin(app, demo):
         ).is_platform_admin
     bad = demo.invoke(args=["create-admin", "not-an-email", "--password", "Long-enough-pass-9"])
     assert bad.exit_code != 0 and "EMAIL" in bad.output
+
+
+# --- the same data every time, and data the portal itself accepts ---------------------------
+
+FROZEN_NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
+
+
+def seeded_rows(app) -> dict[str, list[tuple]]:
+    """Every row of every table, ordered by id, without the moments rows were written at
+    (brands.created_at, audit times) and without password hashes (argon2 salts them)."""
+    rows = {}
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            columns = [
+                column
+                for column in table.columns
+                if not isinstance(getattr(column.type, "impl", column.type), DateTime)
+                and column.name != "password_hash"
+            ]
+            query = select(*columns).order_by(*table.primary_key.columns)
+            rows[table.name] = [tuple(row) for row in db.session.execute(query)]
+    return rows
+
+
+def empty_database(app) -> None:
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+        else:
+            db.session.remove()
+            db.drop_all()
+            db.create_all()
+
+
+def test_seed_demo_gives_the_same_data_on_two_fresh_databases(app, monkeypatch):
+    """Same command, same rows, ids included; whether the drafts come from the worker process
+    in batches or from this process in one go."""
+    monkeypatch.setattr("portal.demo.seed.utcnow", lambda: FROZEN_NOW)  # dates count from it
+    runner = app.test_cli_runner()
+    real_pool, pools = bulk._worker_pool, []
+
+    def counted_pool():
+        pools.append(real_pool())
+        return pools[-1]
+
+    with monkeypatch.context() as batched:
+        batched.setattr(bulk, "BATCH_SIZE", 4)  # 3 batches a brand, made by the forked worker
+        batched.setattr(bulk, "_worker_pool", counted_pool)
+        assert runner.invoke(args=["seed-demo", "--clients", "10"]).exit_code == 0
+    assert len(pools) == 1
+    first = seeded_rows(app)
+    empty_database(app)
+    assert seeded_rows(app)["clients"] == []
+    assert runner.invoke(args=["seed-demo", "--clients", "10"]).exit_code == 0
+    second = seeded_rows(app)
+    assert len(first["clients"]) == 50 and len(first["assets"]) > 50
+    assert first["audit_events"] and first["documents"]
+    assert second == first
+    with app.app_context():  # Date columns are compared too: they count from the frozen day
+        assert db.session.scalar(select(func.max(Contract.starts_on))) <= FROZEN_NOW.date()
+
+
+def demo_drafts(per_brand: int):
+    for number, spec in enumerate(DEMO_BRANDS, start=1):
+        plan = BrandPlan(spec, number, spec.country, spec.locale, [1, 2], None, FROZEN_NOW)
+        for seq in range(1, per_brand + 1):
+            yield spec.country, client_draft(plan, seq)
+
+
+def test_demo_clients_pass_the_portals_own_checks(ctx):
+    """What a reseller would see refused if they saved a demo client's value unchanged."""
+    seen = {"document": 0, "phone": 0, "contact": 0, "imei": 0, "regon": 0, "vat": 0}
+    for country, draft in demo_drafts(400):
+        client = draft.client
+        if client["document_number"]:
+            normalize_document(client["document_number"], country)  # raises when refused
+            seen["document"] += 1
+        if client["phone"]:
+            assert normalize_phone(client["phone"], country) == client["phone"]
+            seen["phone"] += 1
+        assert normalize_phone(client["mobile"], country, mobile=True) == client["mobile"]
+        for contact in draft.contacts:
+            assert normalize_phone(contact["phone"], country) == contact["phone"]
+            seen["contact"] += 1
+        (address,) = draft.addresses
+        assert normalize_postal_code(address["postal_code"], country) == address["postal_code"]
+        for asset in draft.assets:
+            assert imei.is_valid(asset["serial"]), asset["serial"]
+            seen["imei"] += 1
+        for document in draft.documents:  # the numbers the record's Documents list holds
+            if country == "PL" and document["kind"] == "company_registration":
+                assert regon.is_valid(document["number"])
+                seen["regon"] += 1
+            if document["kind"] == "tax_id":
+                assert (tva if country == "FR" else vat).is_valid(document["number"])
+                seen["vat"] += 1
+    assert min(seen.values()) > 50, seen
