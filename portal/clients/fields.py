@@ -54,10 +54,13 @@ class EditableField:
         """The stored value as the reader sees it (labels for choices)."""
         value = self.get(client)
         if self.kind == "choice":
-            choices = {c.value: c.label for c in self.build(client).kwargs["choices"]}
-            key = value.value if hasattr(value, "value") else value
-            return str(choices.get("" if key is None else str(key), value or ""))
+            key = audit_value(value) or ""
+            return str(self.value_labels(client).get(key, value or ""))
         return "" if value is None else str(value)
+
+    def value_labels(self, client: Client) -> dict[str, Any]:
+        """A choice field's values (as the audit trail writes them) -> the words shown."""
+        return {c.value: c.label for c in self.build(client).kwargs["choices"]}
 
 
 def _target(client: Client, name: str, *, create: bool):
