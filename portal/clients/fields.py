@@ -18,6 +18,7 @@ from wtforms.validators import Optional
 from portal.extensions import db
 from portal.locale import country_choices, language_choices
 from portal.models import Address, Client, ClientGroup, ClientKind, Membership, Segment, User
+from portal.tenancy import scoped
 from portal.validators import (
     Normalized,
     check_text,
@@ -37,6 +38,9 @@ class EditableField:
     kind: str = "text"  # how the display macro shows it: text, email, phone, mobile, choice
     permission: str = "clients.edit"
     saved_message: Any = _l("Saved")
+    # A choice field's words for every value it may hold, when the input offers fewer (staff
+    # deactivated since are not offered, but the record and its History still name them).
+    labels: Callable[[Client], dict[str, Any]] | None = None
 
     @property
     def form_name(self) -> str:
@@ -60,6 +64,8 @@ class EditableField:
 
     def value_labels(self, client: Client) -> dict[str, Any]:
         """A choice field's values (as the audit trail writes them) -> the words shown."""
+        if self.labels is not None:
+            return self.labels(client)
         return {c.value: c.label for c in self.build(client).kwargs["choices"]}
 
 
@@ -117,27 +123,32 @@ def _country_choices(client):
     return country_choices()
 
 
+def _staff(*, active_only: bool):
+    """The brand's staff users by name; `active_only`: those who may still work in it."""
+    members = scoped(Membership).with_only_columns(Membership.user_id)
+    users = select(User).order_by(User.name)
+    if active_only:
+        members = members.where(Membership.active.is_(True))
+        users = users.where(User.active.is_(True))
+    return db.session.scalars(users.where(User.id.in_(members)))
+
+
 def _account_manager_choices(client):
-    """The staff of the client's brand."""
-    users = db.session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.brand_id == client.brand_id, User.active.is_(True))
-        .order_by(User.name)
-    )
+    """Who may become the account manager: the brand's active staff."""
     return [
         SelectChoice("", _l("No account manager")),
-        *(SelectChoice(str(u.id), u.name) for u in users),
+        *(SelectChoice(str(u.id), u.name) for u in _staff(active_only=True)),
     ]
 
 
+def _account_manager_labels(client):
+    """Every account manager the record may name, deactivated staff included."""
+    return {"": _l("No account manager"), **{str(u.id): u.name for u in _staff(active_only=False)}}
+
+
 def _client_group_choices(client):
-    """The client permission groups of the client's brand."""
-    groups = db.session.scalars(
-        select(ClientGroup)
-        .where(ClientGroup.brand_id == client.brand_id)
-        .order_by(ClientGroup.name)
-    )
+    """The client permission groups of the brand."""
+    groups = db.session.scalars(scoped(ClientGroup).order_by(ClientGroup.name))
     return [SelectChoice("", _l("No group")), *(SelectChoice(str(g.id), g.name) for g in groups)]
 
 
@@ -189,6 +200,7 @@ FIELDS: dict[str, EditableField] = {
             "personal",
             _choice(_l("Account manager"), _account_manager_choices, coerce=_optional_int),
             kind="choice",
+            labels=_account_manager_labels,
         ),
         EditableField(
             "client_group_id",
