@@ -1,7 +1,9 @@
 """The registry of a client record's inline-editable fields.
 
-One entry per field: its label, tab, permission, the WTForms field that parses and checks it,
-and how to read and write it on a Client. One route and one macro serve them all.
+One entry per field: its label (also its name in the History), tab (the record shows fields on
+the personal and other tabs, in the registry's order), permission, the WTForms field that
+parses and checks it, how the record shows it (`kind`), and how to read and write it on a
+Client. One route and one macro serve them all: adding a field is adding an entry.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from wtforms.validators import Optional
 from portal.extensions import db
 from portal.locale import country_choices, language_choices
 from portal.models import Address, Client, ClientGroup, ClientKind, Membership, Segment, User
+from portal.permissions import can
 from portal.tenancy import scoped
 from portal.validators import (
     Normalized,
@@ -27,6 +30,9 @@ from portal.validators import (
     normalize_phone,
     normalize_postal_code,
 )
+
+# The record's tabs that show fields (templates/clients/record.html).
+FIELD_TABS = ("personal", "other")
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,9 @@ class EditableField:
     # A choice field's words for every value it may hold, when the input offers fewer (staff
     # deactivated since are not offered, but the record and its History still name them).
     labels: Callable[[Client], dict[str, Any]] | None = None
+
+    def __post_init__(self):
+        assert self.tab in FIELD_TABS, f"the record shows no fields on tab {self.tab!r}"
 
     @property
     def form_name(self) -> str:
@@ -263,6 +272,11 @@ FIELDS: dict[str, EditableField] = {
 
 def fields_of_tab(tab: str) -> list[EditableField]:
     return [field for field in FIELDS.values() if field.tab == tab]
+
+
+def editable_fields(tab: str) -> list[EditableField]:
+    """The fields of a tab the current user may change (each by its own permission)."""
+    return [field for field in fields_of_tab(tab) if can(field.permission)]
 
 
 def audit_value(value) -> str | None:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from portal.clients.collections import COLLECTIONS
 from portal.clients.fields import FIELDS
 from portal.extensions import db
 from portal.models import AuditEvent, Client, ClientStatus, MigrationState, PaymentStatus
@@ -16,17 +17,12 @@ from portal.tenancy import scoped
 
 HISTORY_LIMIT = 500
 
-# Fields that are changed by their own forms rather than the inline registry.
+# Fields changed by their own forms; the registries' fields and lists name themselves.
 OTHER_FIELD_LABELS = {
     "status": _l("Status"),
     "payment_status": _l("Payment situation"),
     "login_email": _l("Login (email)"),
     "login_password": _l("Password"),
-    "contacts": _l("Contacts"),
-    "business_units": _l("Business units"),
-    "documents": _l("Documents"),
-    "contracts": _l("Contracts"),
-    "payment_methods": _l("Payment methods"),
     "assets": _l("Equipment"),
     "migration": _l("Migration"),
 }
@@ -79,8 +75,9 @@ class HistoryEntry:
 def field_label(name: str | None) -> str | None:
     if name is None:
         return None
-    if name in FIELDS:
-        return str(FIELDS[name].label)
+    entry = FIELDS.get(name) or COLLECTIONS.get(name)
+    if entry is not None:
+        return str(entry.label)
     return str(OTHER_FIELD_LABELS.get(name, name))
 
 
