@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (
-    abort,
-    flash,
-    get_template_attribute,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from portal.auth.forms import EmptyForm
@@ -24,6 +15,7 @@ from portal.clients.views import render_record
 from portal.extensions import db
 from portal.models import Asset, Client
 from portal.permissions import can, permission_required
+from portal.rendering import render_fragment
 from portal.tenancy import get_or_404, scoped
 
 # Routes of the registries declare clients.view; the helper that looks the entry up checks
@@ -40,8 +32,11 @@ def _field_of(name: str, *, to_edit: bool = True):
     return field
 
 
-def _fragment(macro: str, *args, status: int = 200, **kwargs):
-    return get_template_attribute("clients/_field.html", macro)(*args, **kwargs), status
+def _field_fragment(block: str, client, field, status: int = 200, **context):
+    """The field's value ("display") or its input ("input"), what htmx swaps in its place."""
+    return render_fragment(
+        "clients/_field.html", block, status, client=client, field=field, **context
+    )
 
 
 @bp.get("/clients/<int:client_id>/fields/<name>")
@@ -49,7 +44,7 @@ def _fragment(macro: str, *args, status: int = 200, **kwargs):
 def field_display(client_id: int, name: str):
     """The field's value: what Cancel and Escape swap back in."""
     client = get_or_404(Client, client_id)
-    return _fragment("field_display", client, _field_of(name, to_edit=False))
+    return _field_fragment("display", client, _field_of(name, to_edit=False), saved=False)
 
 
 @bp.route("/clients/<int:client_id>/fields/<name>/edit", methods=["GET", "POST"])
@@ -62,22 +57,18 @@ def field_edit(client_id: int, name: str):
         return redirect(url_for("clients.edit_tab", client_id=client.id, tab=field.tab))
     form = record_form([field], client)
     if not form.is_submitted():
-        return _fragment("field_input", client, field, form)
+        return _field_fragment("input", client, field, form=form, message=None)
     if not form.validate():
-        return _fragment("field_input", client, field, form, status=422)
+        return _field_fragment("input", client, field, 422, form=form, message=None)
     try:
         rules.update_fields(client, {name: form[field.form_name].data}, form.version.data)
     except rules.RecordError as error:
         db.session.refresh(client)
-        return _fragment(
-            "field_input",
-            client,
-            field,
-            record_form([field], client, fresh=True),
-            message=error.message,
-            status=error.status,
+        fresh = record_form([field], client, fresh=True)
+        return _field_fragment(
+            "input", client, field, error.status, form=fresh, message=error.message
         )
-    return _fragment("field_display", client, field, saved=True)
+    return _field_fragment("display", client, field, saved=True)
 
 
 @bp.route("/clients/<int:client_id>/edit/<tab>", methods=["GET", "POST"])
@@ -212,16 +203,18 @@ def _collection_response(
 ):
     """htmx: the list's section alone (and the new version for every form); else the tab."""
     if request.htmx:
-        section = get_template_attribute("clients/_collection.html", "collection_section")
-        return section(
-            client,
-            collection,
+        return render_fragment(
+            "clients/_collection.html",
+            "section",
+            status,
+            client=client,
+            collection=collection,
             new_form=new_form,
             edit_form=edit_form,
             editing=editing,
             message=message,
             saved=saved,
-        ), status
+        )
     if status >= 400:
         return render_record(client, collection.tab, status, message=message)
     return redirect(url_for("clients.record", client_id=client.id, tab=collection.tab))
