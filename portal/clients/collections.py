@@ -225,7 +225,7 @@ def _card_summary(card: PaymentMethod) -> list:
 
 @dataclass(frozen=True)
 class Collection:
-    name: str  # URL segment, relation on Client and the audit trail's field
+    name: str  # URL segment, the audit trail's field and (unless `relation`) relation on Client
     label: Any  # the list's heading, and its name in the History
     add_label: Any
     tab: str
