@@ -602,3 +602,13 @@ def test_only_authorised_users_migrate(app, client, setup):
         client.post("/north/migrations/bulk", data={"target": setup["premium"]}).status_code == 403
     )
     assert "Migrate client" not in client.get(f"/north/clients/{setup['client']}").text
+
+
+def test_the_migration_page_lists_its_emails_from_both_brands(app, client, setup):
+    migration_id = start_and_run(app, setup)
+    login(client, "north", "root@platform.test")
+    for brand in ("north", "premium"):  # where it came from, where it went
+        page = client.get(f"/{brand}/migrations/{migration_id}").text
+        assert "fleet@acme.example" in page and "ops@acme.example" in page, brand
+        assert "/premium/outbox/" in page  # the preview lives in the brand that sent it
+    assert client.get(f"/other/migrations/{migration_id}").status_code == 404

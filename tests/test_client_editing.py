@@ -1,10 +1,12 @@
 """Editing a client record: inline fields, tab forms, stale saves, audit."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AuditEvent, Client, Role
+from portal.models import AuditEvent, Brand, Client, Membership, Role
 from tests.conftest import detach, login, make_brand, make_client, make_user
 
 HX = {"HX-Request": "true"}
@@ -231,6 +233,27 @@ def test_history_tab_lists_and_filters_changes(reseller, acme):
     assert "frota@silva.example" in page and "Silva Frotas" in page and "Rita Reseller" in page
     only_email = reseller.get(f"/acme/clients/{acme.id}?tab=history&field=email", headers=HX).text
     assert "frota@silva.example" in only_email and "Silva Frotas" not in only_email
+
+
+def test_account_managers_offered_are_the_brands_active_staff(app, reseller, acme):
+    with app.app_context():
+        brand = db.session.get(Brand, acme.brand_id)
+        left = make_user("left@acme.test", brand, name="Lena Left")
+        db.session.scalar(select(Membership).where(Membership.user_id == left.id)).active = False
+        make_user("gone@acme.test", brand, name="Gary Gone", active=False)
+        make_user("away@other.test", db.session.scalar(select(Brand).filter_by(slug="other")))
+        db.session.get(Client, acme.id).account_manager_id = left.id  # before she left
+        db.session.commit()
+        left_id = left.id
+    url = f"/acme/clients/{acme.id}/fields/account_manager_id/edit"
+    offered = re.findall(r"<option[^>]*>([^<]*)</option>", reseller.get(url, headers=HX).text)
+    assert offered == ["No account manager", "Rita Reseller", "Support"]
+    # Deactivated in this brand: not offered, so not accepted either...
+    refused = reseller.post(url, data={"account_manager_id": left_id, "version": 2}, headers=HX)
+    assert refused.status_code == 422 and "Not a valid choice" in refused.text
+    # ...but the record still names her as the client's manager, not by a number.
+    record = reseller.get(f"/acme/clients/{acme.id}", headers=HX).text
+    assert re.search(r"Account manager</dt>\s*<dd>Lena Left", record)
 
 
 def test_support_cannot_edit(app, client, acme):

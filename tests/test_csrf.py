@@ -69,3 +69,29 @@ def test_token_changes_when_signing_in(csrf_client):
     # The old token no longer signs a request of the new session.
     assert csrf_client.post("/north/logout", data={"csrf_token": before}).status_code == 400
     assert csrf_client.post("/north/logout", data={"csrf_token": after}).status_code == 302
+
+
+def test_a_plain_form_posts_with_the_token_its_page_wrote(csrf_client, world):
+    """The record's no-JavaScript form writes its token with the one csrf() macro."""
+    login_page = csrf_client.get("/north/login").text
+    csrf_client.post(
+        "/north/login",
+        data={
+            "email": "reseller@north.test",
+            "password": "correct-horse-battery",
+            "csrf_token": csrf_token_from(login_page),
+        },
+    )
+    client_id = world["north_clients"][0].id
+    url = f"/north/clients/{client_id}/edit/other"
+    values = {
+        "address__street": "Baker Street",
+        "address__locality": "Marylebone",
+        "address__sub_locality": "Marylebone",
+        "address__city": "London",
+        "address__postal_code": "NW1 6XE",
+        "version": 1,
+    }
+    assert csrf_client.post(url, data=values).status_code == 400
+    token = csrf_token_from(csrf_client.get(url).text)
+    assert csrf_client.post(url, data=values | {"csrf_token": token}).status_code == 302

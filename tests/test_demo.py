@@ -111,8 +111,8 @@ def test_demo_creates_brands_and_client_groups_through_the_admin_rules(app, demo
             )
         ).all()
         assert {db.session.get(ClientGroup, g).brand_id for g in mapped} == {premium.id}
-        # The demo accounts sign in with the known password as it is: no change is asked for.
-        assert not any(db.session.scalars(select(User.must_change_password)))
+        # Every demo account has the known password: none waits for an invitation link.
+        assert all(db.session.scalars(select(User.password_hash)))
 
 
 @pytest.mark.parametrize("home", SLUGS)

@@ -107,10 +107,26 @@ def index():
 @permission_required("migrations.create")
 def detail(migration_id: int):
     migration = get_or_404(Migration, migration_id)
-    emails = db.session.scalars(
-        select(OutboxEmail).where(OutboxEmail.migration_id == migration.id).order_by(OutboxEmail.id)
+    return render_template(
+        "migrations/detail.html", migration=migration, emails=_emails_of(migration)
+    )
+
+
+def _emails_of(migration: Migration) -> list[OutboxEmail]:
+    """The emails of a migration, on its page from either of its two brands.
+
+    They are rows of the target brand (the client's new one), so scoped(OutboxEmail) would
+    hide them from the source brand: they are read through the scoped migration instead, and
+    only as rows of that migration's target brand.
+    """
+    return db.session.scalars(
+        scoped(Migration)
+        .where(Migration.id == migration.id)
+        .join(OutboxEmail, OutboxEmail.migration_id == Migration.id)
+        .where(OutboxEmail.brand_id == Migration.target_brand_id)
+        .with_only_columns(OutboxEmail)
+        .order_by(OutboxEmail.id)
     ).all()
-    return render_template("migrations/detail.html", migration=migration, emails=emails)
 
 
 @bp.post("/migrations/<int:migration_id>/continue")

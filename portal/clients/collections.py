@@ -1,6 +1,9 @@
 """The lists inside a client record (contacts, business units, documents, contracts, cards).
 
 One registry and one set of routes serve them all: add, edit and remove an item in place.
+An entry says everything about its list: its label (also its name in the History), tab and
+place on it (the registry's order), permission, form, the one-line summary of an item, and
+whether it takes a file (its form has a file input). Adding a list is adding an entry.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import format_currency, format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -22,6 +27,8 @@ from wtforms import (
     SelectField,
     StringField,
 )
+from wtforms.fields import FileField as FileInput
+from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.validators import ValidationError as WTFValidationError
 
@@ -36,6 +43,7 @@ from portal.models import (
     DocumentKind,
     PaymentMethod,
 )
+from portal.templating import phone_display
 from portal.validators import (
     Normalized,
     ValidationError,
@@ -158,44 +166,102 @@ def _plain_values(form: FlaskForm, client: Client) -> dict:
     return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
 
 
+# --- how an item is summed up in its list ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of an item's one-line summary; the list joins the pieces with " · "."""
+
+    text: str
+    kind: str = "text"  # text, title (the item's name, in bold), link (to href), badge
+    href: str | None = None
+
+
+def _title(text) -> Part:
+    return Part(str(text), "title")
+
+
+def _contact_summary(contact: Contact) -> list:
+    return [
+        _title(contact.name),
+        contact.role,
+        contact.email and Part(contact.email, "link", f"mailto:{contact.email}"),
+        phone_display(contact.phone),
+        contact.notify_equipment and Part(_("Equipment notifications"), "badge"),
+    ]
+
+
+def _business_unit_summary(unit: BusinessUnit) -> list:
+    return [_title(unit.name), unit.code]
+
+
+def _document_summary(document: Document) -> list:
+    issued = document.issued_on and _("issued on %(date)s", date=format_date(document.issued_on))
+    return [_title(document.kind.label), document.number, issued]
+
+
+def _contract_summary(contract: Contract) -> list:
+    ends = format_date(contract.ends_on) if contract.ends_on else _("open-ended")
+    return [
+        _title(contract.number),
+        contract.plan,
+        f"{format_date(contract.starts_on)} – {ends}",
+        _("%(amount)s a month", amount=format_currency(contract.monthly_fee, contract.currency)),
+    ]
+
+
+def _card_summary(card: PaymentMethod) -> list:
+    return [
+        _title(card.kind.label),
+        f"{card.network.upper()} •••• {card.last4}",
+        _("expires %(month)02d/%(year)d", month=card.exp_month, year=card.exp_year),
+        card.holder,
+    ]
+
+
+# --- the registry -------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Collection:
-    name: str  # URL segment, relation on Client and the audit trail's field
-    label: Any
+    name: str  # URL segment, the audit trail's field and (unless `relation`) relation on Client
+    label: Any  # the list's heading, and its name in the History
     add_label: Any
     tab: str
     model: type
     form: type[FlaskForm]
     describe: Callable[[Any], str]  # what the audit trail says of an item
+    summary: Callable[[Any], list]  # the item in its list: Parts and plain strings
     values: Callable[[FlaskForm, Client], dict] = _plain_values
     editable: bool = True  # cards are replaced, never edited
-    permission: str = "clients.edit"
+    permission: str = "clients.edit"  # to add, change and remove items; reading is clients.view
+    relation: str | None = None  # the relation on Client, when it is not named `name`
+
+    @property
+    def attribute(self):
+        """The relationship on Client holding the items (for loading them with the client)."""
+        return getattr(Client, self.relation or self.name)
 
     def items(self, client: Client) -> list:
-        return getattr(client, self.name)
+        return getattr(client, self.relation or self.name)
+
+    def summary_of(self, item) -> list[Part]:
+        return [p if isinstance(p, Part) else Part(str(p)) for p in self.summary(item) if p]
+
+    @property
+    def takes_file(self) -> bool:
+        """Whether an item carries an uploaded file: its form has a file input."""
+        inputs = (getattr(self.form, name) for name in dir(self.form))
+        return any(
+            isinstance(i, UnboundField) and issubclass(i.field_class, FileInput) for i in inputs
+        )
 
 
+# In the order the record shows them on their tab.
 COLLECTIONS: dict[str, Collection] = {
     c.name: c
     for c in (
-        Collection(
-            "contacts",
-            _l("Contacts"),
-            _l("Add a contact"),
-            "other",
-            Contact,
-            ContactForm,
-            describe=lambda c: c.name,
-        ),
-        Collection(
-            "business_units",
-            _l("Business units"),
-            _l("Add a business unit"),
-            "other",
-            BusinessUnit,
-            BusinessUnitForm,
-            describe=lambda u: u.name,
-        ),
         Collection(
             "documents",
             _l("Documents"),
@@ -204,6 +270,7 @@ COLLECTIONS: dict[str, Collection] = {
             Document,
             DocumentForm,
             describe=lambda d: f"{d.kind.value} {d.number}",
+            summary=_document_summary,
             values=_document_values,
         ),
         Collection(
@@ -214,6 +281,7 @@ COLLECTIONS: dict[str, Collection] = {
             Contract,
             ContractForm,
             describe=lambda c: c.number,
+            summary=_contract_summary,
         ),
         Collection(
             "payment_methods",
@@ -223,8 +291,29 @@ COLLECTIONS: dict[str, Collection] = {
             PaymentMethod,
             CardForm,
             describe=lambda p: f"{p.network} •••• {p.last4}",
+            summary=_card_summary,
             values=_card_values,
             editable=False,
+        ),
+        Collection(
+            "contacts",
+            _l("Contacts"),
+            _l("Add a contact"),
+            "other",
+            Contact,
+            ContactForm,
+            describe=lambda c: c.name,
+            summary=_contact_summary,
+        ),
+        Collection(
+            "business_units",
+            _l("Business units"),
+            _l("Add a business unit"),
+            "other",
+            BusinessUnit,
+            BusinessUnitForm,
+            describe=lambda u: u.name,
+            summary=_business_unit_summary,
         ),
     )
 }

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from flask import (
-    abort,
-    flash,
-    get_template_attribute,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from portal.auth.forms import EmptyForm
 from portal.clients import bp, files, rules
 from portal.clients.collections import COLLECTIONS
-from portal.clients.fields import FIELDS, fields_of_tab
+from portal.clients.fields import FIELD_TABS, FIELDS, editable_fields
 from portal.clients.forms import ClientLoginForm, PaymentForm, StatusForm, record_form
 from portal.clients.queries import load_client_record
 from portal.clients.views import render_record
@@ -25,22 +16,28 @@ from portal.edge import parse_id
 from portal.extensions import db
 from portal.models import Asset, Client
 from portal.permissions import can, permission_required
+from portal.rendering import render_fragment
 from portal.tenancy import get_or_404, scoped
 
-EDITABLE_TABS = ("personal", "other")
+# Routes of the registries declare clients.view; the helper that looks the entry up checks
+# the entry's own permission to change it (403 without it).
 
 
-def _field_of(name: str):
+def _field_of(name: str, *, to_edit: bool = True):
+    """The registry's field `name` (404 if there is none); to edit it, its permission."""
     field = FIELDS.get(name)
     if field is None:
         abort(404)
-    if not can(field.permission):
+    if to_edit and not can(field.permission):
         abort(403)
     return field
 
 
-def _fragment(macro: str, *args, status: int = 200, **kwargs):
-    return get_template_attribute("clients/_field.html", macro)(*args, **kwargs), status
+def _field_fragment(block: str, client, field, status: int = 200, **context):
+    """The field's value ("display") or its input ("input"), what htmx swaps in its place."""
+    return render_fragment(
+        "clients/_field.html", block, status, client=client, field=field, **context
+    )
 
 
 @bp.get("/clients/<int:client_id>/fields/<name>")
@@ -48,11 +45,11 @@ def _fragment(macro: str, *args, status: int = 200, **kwargs):
 def field_display(client_id: int, name: str):
     """The field's value: what Cancel and Escape swap back in."""
     client = get_or_404(Client, client_id)
-    return _fragment("field_display", client, FIELDS.get(name) or abort(404))
+    return _field_fragment("display", client, _field_of(name, to_edit=False), saved=False)
 
 
 @bp.route("/clients/<int:client_id>/fields/<name>/edit", methods=["GET", "POST"])
-@permission_required("clients.edit")
+@permission_required("clients.view")
 def field_edit(client_id: int, name: str):
     """The input of one field (GET) and its save (POST): the display again, or the errors."""
     client = get_or_404(Client, client_id)
@@ -61,32 +58,30 @@ def field_edit(client_id: int, name: str):
         return redirect(url_for("clients.edit_tab", client_id=client.id, tab=field.tab))
     form = record_form([field], client)
     if not form.is_submitted():
-        return _fragment("field_input", client, field, form)
+        return _field_fragment("input", client, field, form=form, message=None)
     if not form.validate():
-        return _fragment("field_input", client, field, form, status=422)
+        return _field_fragment("input", client, field, 422, form=form, message=None)
     try:
         rules.update_fields(client, {name: form[field.form_name].data}, form.version.data)
     except rules.RecordError as error:
         db.session.refresh(client)
-        return _fragment(
-            "field_input",
-            client,
-            field,
-            record_form([field], client, fresh=True),
-            message=error.message,
-            status=error.status,
+        fresh = record_form([field], client, fresh=True)
+        return _field_fragment(
+            "input", client, field, error.status, form=fresh, message=error.message
         )
-    return _fragment("field_display", client, field, saved=True)
+    return _field_fragment("display", client, field, saved=True)
 
 
 @bp.route("/clients/<int:client_id>/edit/<tab>", methods=["GET", "POST"])
-@permission_required("clients.edit")
+@permission_required("clients.view")
 def edit_tab(client_id: int, tab: str):
     """Every field of a tab in one plain form: the page that works without JavaScript."""
-    if tab not in EDITABLE_TABS:
+    if tab not in FIELD_TABS:
         abort(404)
     client = get_or_404(Client, client_id)
-    fields = [f for f in fields_of_tab(tab) if can(f.permission)]
+    fields = editable_fields(tab)
+    if not fields:
+        abort(403)
     form = record_form(fields, client)
     message, status = None, 200
     if form.validate_on_submit():
@@ -172,10 +167,13 @@ def _after_change(client_id: int, tab: str):
 # --- the record's lists -------------------------------------------------------------------
 
 
-def _collection_of(name: str):
+def _collection_of(name: str, *, to_edit: bool = True):
+    """The registry's list `name` (404 if there is none); to change it, its permission."""
     collection = COLLECTIONS.get(name)
     if collection is None:
         abort(404)
+    if to_edit and not can(collection.permission):
+        abort(403)
     return collection
 
 
@@ -193,18 +191,38 @@ def _collection_form(collection, client, obj=None):
     return form
 
 
-def _collection_response(client, collection, status=200, **context):
+def _collection_response(
+    client,
+    collection,
+    status=200,
+    *,
+    new_form=None,
+    edit_form=None,
+    editing=None,
+    message=None,
+    saved=False,
+):
     """htmx: the list's section alone (and the new version for every form); else the tab."""
     if request.htmx:
-        section = get_template_attribute("clients/_collection.html", "collection_section")
-        return section(client, collection, **context), status
+        return render_fragment(
+            "clients/_collection.html",
+            "section",
+            status,
+            client=client,
+            collection=collection,
+            new_form=new_form,
+            edit_form=edit_form,
+            editing=editing,
+            message=message,
+            saved=saved,
+        )
     if status >= 400:
-        return render_record(client, collection.tab, status, **context)
+        return render_record(client, collection.tab, status, message=message)
     return redirect(url_for("clients.record", client_id=client.id, tab=collection.tab))
 
 
 @bp.post("/clients/<int:client_id>/<collection_name>")
-@permission_required("clients.edit")
+@permission_required("clients.view")
 def add_item(client_id: int, collection_name: str):
     collection = _collection_of(collection_name)
     client = load_client_record(client_id) or abort(404)
@@ -220,7 +238,7 @@ def add_item(client_id: int, collection_name: str):
 
 
 @bp.route("/clients/<int:client_id>/<collection_name>/<int:item_id>/edit", methods=["GET", "POST"])
-@permission_required("clients.edit")
+@permission_required("clients.view")
 def edit_item(client_id: int, collection_name: str, item_id: int):
     collection = _collection_of(collection_name)
     if not collection.editable:
@@ -241,7 +259,7 @@ def edit_item(client_id: int, collection_name: str, item_id: int):
 
 
 @bp.post("/clients/<int:client_id>/<collection_name>/<int:item_id>/delete")
-@permission_required("clients.edit")
+@permission_required("clients.view")
 def remove_item(client_id: int, collection_name: str, item_id: int):
     collection = _collection_of(collection_name)
     client = load_client_record(client_id) or abort(404)
@@ -256,18 +274,21 @@ def remove_item(client_id: int, collection_name: str, item_id: int):
     return _collection_response(client, collection, saved=True)
 
 
-@bp.get("/clients/<int:client_id>/documents/<int:item_id>/file")
+@bp.get("/clients/<int:client_id>/<collection_name>/<int:item_id>/file")
 @permission_required("clients.view")
-def document_file(client_id: int, item_id: int):
-    """A document's scan, only to staff of the client's brand."""
+def item_file(client_id: int, collection_name: str, item_id: int):
+    """An item's file (a document's scan), only to staff of the client's brand."""
+    collection = _collection_of(collection_name, to_edit=False)
+    if not collection.takes_file:
+        abort(404)
     client = load_client_record(client_id) or abort(404)
-    document = _item_of(client, COLLECTIONS["documents"], item_id)
-    if not document.stored_name:
+    item = _item_of(client, collection, item_id)
+    if not item.stored_name:
         abort(404)
     return send_file(
-        files.path_of(document.stored_name),
-        mimetype=document.content_type,
-        download_name=files.download_name(document),
+        files.path_of(item.stored_name),
+        mimetype=item.content_type,
+        download_name=files.download_name(item),
         as_attachment=True,
     )
 

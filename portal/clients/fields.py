@@ -1,7 +1,9 @@
 """The registry of a client record's inline-editable fields.
 
-One entry per field: its label, tab, permission, the WTForms field that parses and checks it,
-and how to read and write it on a Client. One route and one macro serve them all.
+One entry per field: its label (also its name in the History), tab (the record shows fields on
+the personal and other tabs, in the registry's order), permission, the WTForms field that
+parses and checks it, how the record shows it (`kind`), and how to read and write it on a
+Client. One route and one macro serve them all: adding a field is adding an entry.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from wtforms.validators import Optional
 from portal.extensions import db
 from portal.locale import country_choices, language_choices
 from portal.models import Address, Client, ClientGroup, ClientKind, Membership, Segment, User
+from portal.permissions import can
+from portal.tenancy import scoped
 from portal.validators import (
     Normalized,
     check_text,
@@ -26,6 +30,9 @@ from portal.validators import (
     normalize_phone,
     normalize_postal_code,
 )
+
+# The record's tabs that show fields (templates/clients/record.html).
+FIELD_TABS = ("personal", "other")
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,12 @@ class EditableField:
     kind: str = "text"  # how the display macro shows it: text, email, phone, mobile, choice
     permission: str = "clients.edit"
     saved_message: Any = _l("Saved")
+    # A choice field's words for every value it may hold, when the input offers fewer (staff
+    # deactivated since are not offered, but the record and its History still name them).
+    labels: Callable[[Client], dict[str, Any]] | None = None
+
+    def __post_init__(self):
+        assert self.tab in FIELD_TABS, f"the record shows no fields on tab {self.tab!r}"
 
     @property
     def form_name(self) -> str:
@@ -54,10 +67,15 @@ class EditableField:
         """The stored value as the reader sees it (labels for choices)."""
         value = self.get(client)
         if self.kind == "choice":
-            choices = {c.value: c.label for c in self.build(client).kwargs["choices"]}
-            key = value.value if hasattr(value, "value") else value
-            return str(choices.get("" if key is None else str(key), value or ""))
+            key = audit_value(value) or ""
+            return str(self.value_labels(client).get(key, value or ""))
         return "" if value is None else str(value)
+
+    def value_labels(self, client: Client) -> dict[str, Any]:
+        """A choice field's values (as the audit trail writes them) -> the words shown."""
+        if self.labels is not None:
+            return self.labels(client)
+        return {c.value: c.label for c in self.build(client).kwargs["choices"]}
 
 
 def _target(client: Client, name: str, *, create: bool):
@@ -114,27 +132,32 @@ def _country_choices(client):
     return country_choices()
 
 
+def _staff(*, active_only: bool):
+    """The brand's staff users by name; `active_only`: those who may still work in it."""
+    members = scoped(Membership).with_only_columns(Membership.user_id)
+    users = select(User).order_by(User.name)
+    if active_only:
+        members = members.where(Membership.active.is_(True))
+        users = users.where(User.active.is_(True))
+    return db.session.scalars(users.where(User.id.in_(members)))
+
+
 def _account_manager_choices(client):
-    """The staff of the client's brand."""
-    users = db.session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.brand_id == client.brand_id, User.active.is_(True))
-        .order_by(User.name)
-    )
+    """Who may become the account manager: the brand's active staff."""
     return [
         SelectChoice("", _l("No account manager")),
-        *(SelectChoice(str(u.id), u.name) for u in users),
+        *(SelectChoice(str(u.id), u.name) for u in _staff(active_only=True)),
     ]
 
 
+def _account_manager_labels(client):
+    """Every account manager the record may name, deactivated staff included."""
+    return {"": _l("No account manager"), **{str(u.id): u.name for u in _staff(active_only=False)}}
+
+
 def _client_group_choices(client):
-    """The client permission groups of the client's brand."""
-    groups = db.session.scalars(
-        select(ClientGroup)
-        .where(ClientGroup.brand_id == client.brand_id)
-        .order_by(ClientGroup.name)
-    )
+    """The client permission groups of the brand."""
+    groups = db.session.scalars(scoped(ClientGroup).order_by(ClientGroup.name))
     return [SelectChoice("", _l("No group")), *(SelectChoice(str(g.id), g.name) for g in groups)]
 
 
@@ -186,6 +209,7 @@ FIELDS: dict[str, EditableField] = {
             "personal",
             _choice(_l("Account manager"), _account_manager_choices, coerce=_optional_int),
             kind="choice",
+            labels=_account_manager_labels,
         ),
         EditableField(
             "client_group_id",
@@ -248,6 +272,11 @@ FIELDS: dict[str, EditableField] = {
 
 def fields_of_tab(tab: str) -> list[EditableField]:
     return [field for field in FIELDS.values() if field.tab == tab]
+
+
+def editable_fields(tab: str) -> list[EditableField]:
+    """The fields of a tab the current user may change (each by its own permission)."""
+    return [field for field in fields_of_tab(tab) if can(field.permission)]
 
 
 def audit_value(value) -> str | None:

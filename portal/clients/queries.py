@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, literal, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
+from portal.clients.collections import COLLECTIONS
 from portal.edge import MAX_ID, has_control_characters
 from portal.extensions import db
 from portal.models import Asset, Client
@@ -172,11 +173,7 @@ def load_client_record(client_id: int) -> Client | None:
         .where(Client.id == client_id)
         .options(
             selectinload(Client.address),
-            selectinload(Client.contacts),
-            selectinload(Client.documents),
-            selectinload(Client.contracts),
-            selectinload(Client.payment_methods),
-            selectinload(Client.business_units),
+            *(selectinload(collection.attribute) for collection in COLLECTIONS.values()),
             selectinload(Client.assets),
             selectinload(Client.account_manager),
         )

@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from portal.brand_migration.checks import migration_targets
 from portal.clients import bp
-from portal.clients.collections import COLLECTIONS
-from portal.clients.fields import fields_of_tab
+from portal.clients.collections import collections_of_tab
+from portal.clients.fields import editable_fields, fields_of_tab
 from portal.clients.forms import ClientLoginForm, ClientSearchForm, PaymentForm, StatusForm
 from portal.clients.history import history_of
 from portal.clients.queries import free_assets, load_client_record, search_clients
@@ -97,7 +97,8 @@ def render_record(client, tab: str, status: int = 200, **context):
         tab=tab,
         tabs=RECORD_TABS,
         fields_of_tab=fields_of_tab,
-        collections=COLLECTIONS,
+        editable_fields=editable_fields,
+        collections_of_tab=collections_of_tab,
         today=date.today(),
         **context,
     )
