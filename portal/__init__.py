@@ -8,8 +8,9 @@ from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from portal.config import LANGUAGES, instance_secret_key, load_settings
-from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
+from portal import extensions
+from portal.config import instance_secret_key, load_settings
+from portal.extensions import babel, csrf, htmx, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,8 +33,10 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
+    from portal import db as unit_of_work
     from portal import edge
 
+    unit_of_work.init_app(app)  # first: its commit must be the last after_request hook
     edge.init_app(app)  # before the routes: their <int:…> ids use its converter
     _init_extensions(app)
     _register_blueprints(app)
@@ -56,8 +59,9 @@ def _init_extensions(app: Flask) -> None:
     )
     from portal.locale import select_locale
 
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    # `portal.db` is the unit of work (portal/db.py); the SQLAlchemy object is extensions.db.
+    extensions.db.init_app(app)
+    migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
@@ -78,9 +82,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal import tenancy
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
-    from portal.brand_migration import bp as migrations_bp
+    from portal.brand_migration import bp as brand_migration_bp
     from portal.clients import bp as clients_bp
     from portal.main import bp as main_bp
+    from portal.outbox import bp as outbox_bp
 
     app.url_value_preprocessor(tenancy.pull_brand)
     app.url_defaults(tenancy.add_brand)
@@ -89,15 +94,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(clients_bp)
     app.register_blueprint(admin_bp)
-    app.register_blueprint(migrations_bp)
+    app.register_blueprint(brand_migration_bp)
+    app.register_blueprint(outbox_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:
+    from portal.locale import LANGUAGE_NAMES
     from portal.permissions import can
     from portal.tenancy import brands_of
 
-    # A global, not a context variable: macros imported without context and rendered alone
-    # for htmx (get_template_attribute) need it too.
+    # A global, not a context variable: macros imported without context (`{% from … import %}`)
+    # call it too.
     app.jinja_env.globals["can"] = can
 
     @app.context_processor
@@ -134,8 +141,3 @@ def _register_request_hooks(app: Flask) -> None:
             # Pages behind sign-in carry personal data: no copy in any cache.
             response.headers["Cache-Control"] = "no-store"
         return response
-
-
-# Each language named in itself, for the switcher.
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "pt": "Português", "pl": "Polski"}
-assert set(LANGUAGE_NAMES) == set(LANGUAGES)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy import insert
 
 from portal.extensions import db
-from portal.models import AuditEvent
+from portal.models import AuditEvent, utcnow
 
 
-def record(
+def _event(
     action: str,
     *,
     brand_id: int | None = None,
@@ -19,19 +20,33 @@ def record(
     new: object = None,
     note: str | None = None,
     actor_id: int | None = None,
-) -> AuditEvent:
+) -> dict:
     if actor_id is None and has_request_context() and current_user.is_authenticated:
         actor_id = current_user.id
-    event = AuditEvent(
-        action=action,
-        brand_id=brand_id,
-        client_id=client_id,
-        field=field,
-        old_value=None if old is None else str(old),
-        new_value=None if new is None else str(new),
-        note=note,
-        actor_id=actor_id,
-        ip=request.remote_addr if has_request_context() else None,
-    )
+    return {
+        "action": action,
+        "brand_id": brand_id,
+        "client_id": client_id,
+        "field": field,
+        "old_value": None if old is None else str(old),
+        "new_value": None if new is None else str(new),
+        "note": note,
+        "actor_id": actor_id,
+        "ip": request.remote_addr if has_request_context() else None,
+    }
+
+
+def record(action: str, **details) -> AuditEvent:
+    """An event of the change being made: it commits, or rolls back, with that change."""
+    event = AuditEvent(**_event(action, **details))
     db.session.add(event)
     return event
+
+
+def record_refused(action: str, **details) -> None:
+    """An attempt the rules refused: kept on its own connection, committed at once, since the
+    request that made it is rolled back. Written before the request changes anything."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            insert(AuditEvent), [{**_event(action, **details), "created_at": utcnow()}]
+        )

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from portal.db import transaction
 from portal.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,14 +68,14 @@ def create_admin_command(email: str, name: str, password: str) -> None:
         raise click.BadParameter(str(error), param_hint="EMAIL") from None
     if len(password) < 10:
         raise click.BadParameter("at least 10 characters", param_hint="--password")
-    user = db.session.scalar(select(User).where(User.email == email))
-    if user is None:
-        user = User(email=email, name=name, password_hash=hash_password(password))
-        db.session.add(user)
-    user.is_platform_admin = True
-    db.session.flush()
-    audit.record("user.platform_admin", field="is_platform_admin", new=True, actor_id=user.id)
-    db.session.commit()
+    with transaction():
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, name=name, password_hash=hash_password(password))
+            db.session.add(user)
+        user.is_platform_admin = True
+        db.session.flush()
+        audit.record("user.platform_admin", field="is_platform_admin", new=True, actor_id=user.id)
     click.echo(f"{email} is a platform admin.")
 
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, render_template
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import db
+from portal.db import rollback
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RateLimitExceeded)
     def too_many(error):
-        if request.endpoint == "auth.login":
-            from portal.auth.forms import LoginForm
-
-            message = _("Too many failed sign-in attempts. Please wait 15 minutes and try again.")
-            return render_template("auth/login.html", form=LoginForm(), error=message), 429
         return _page(429)
 
     @app.errorhandler(CSRFError)
@@ -38,7 +33,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error):
         app.logger.exception("unhandled error")
-        db.session.rollback()
+        rollback()  # before the error page reads anything
         return _page(500)
 
 

@@ -7,6 +7,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from portal.config import LANGUAGES
+
 
 def select_locale() -> str:
     """The user's saved choice, then Accept-Language, then the brand's default, then English."""
@@ -25,10 +27,13 @@ def select_locale() -> str:
     return "en"
 
 
+# Each language named in itself, for the switcher and the language fields.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "pt": "Português", "pl": "Polski"}
+assert set(LANGUAGE_NAMES) == set(LANGUAGES)
+
+
 def language_choices() -> list[SelectChoice]:
     """The portal's languages, each named in itself."""
-    from portal import LANGUAGE_NAMES
-
     return [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
 
 

@@ -12,9 +12,11 @@ from functools import wraps
 from flask import abort, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from portal.extensions import login_manager
-from portal.models import Role
+from portal.extensions import db, login_manager
+from portal.models import Brand, Membership, Role
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"  # any signed-in member of the brand, whatever their group
@@ -130,6 +132,25 @@ def holds(user, brand, name: str) -> bool:
         return True
     membership = membership_of(user, brand)
     return membership is not None and name in group_permissions(membership.group)
+
+
+def brands_where(user, name: str, *, besides=None) -> list:
+    """The active brands (other than `besides`) where `user` holds permission `name`, by name:
+    every brand for a platform admin, else those of their active memberships that grant it.
+    Two queries at most, however many brands there are."""
+    open_brands = [Brand.active.is_(True)]
+    if besides is not None:
+        open_brands.append(Brand.id != besides.id)
+    if user.is_platform_admin:
+        return list(db.session.scalars(select(Brand).where(*open_brands).order_by(Brand.name)))
+    memberships = db.session.scalars(
+        select(Membership)
+        .join(Brand, Brand.id == Membership.brand_id)
+        .where(Membership.user_id == user.id, Membership.active.is_(True), *open_brands)
+        .options(joinedload(Membership.group), joinedload(Membership.brand))
+        .order_by(Brand.name)
+    )
+    return [m.brand for m in memberships if name in group_permissions(m.group)]
 
 
 def can(name: str) -> bool:

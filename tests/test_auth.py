@@ -4,6 +4,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.auth import rules
+from portal.db import transaction
 from portal.extensions import db
 from portal.models import AuditEvent, StaffSession, User, utcnow
 from tests.conftest import PASSWORD, login, make_user
@@ -146,13 +147,13 @@ def test_password_change_and_deactivation_end_every_session(app, world):
     login(first, "north", "reseller@north.test")
     login(second, "north", "reseller@north.test")
     assert second.get("/north/clients").status_code == 200
-    with app.app_context():
+    with app.app_context(), transaction():
         rules.change_password(db.session.get(User, world["north_reseller"].id), "a-new-passphrase")
     assert first.get("/north/clients").status_code == 302
     assert second.get("/north/clients").status_code == 302
     assert login(first, "north", "reseller@north.test", "a-new-passphrase").status_code == 302
     assert first.get("/north/clients").status_code == 200
-    with app.app_context():
+    with app.app_context(), transaction():
         rules.deactivate_user(db.session.get(User, world["north_reseller"].id))
     assert first.get("/north/clients").status_code == 302
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.brand_migration import bulk, rules
+from portal.db import commit, transaction
 from portal.extensions import db
 from portal.models import (
     Asset,
@@ -356,8 +357,10 @@ def test_a_crash_between_steps_then_continue_completes(app, client, setup, steps
                 )
             ).all()
         )
+        commit()
         for _ in range(steps_before_crash):
-            rules.STEPS[migration.state]([migration], None)
+            with transaction():
+                rules.STEPS[migration.state]([migration], None)
         migration_id = migration.id
     # ... the process dies here; later someone presses Continue on the migrations page.
     login(client, "north", "root@platform.test")
@@ -386,16 +389,16 @@ def test_a_crash_inside_the_move_leaves_nothing_half_done(app, setup, monkeypatc
             db.session.get(Brand, setup["premium"]),
             db.session.get(User, setup["admin"]),
         )
-        rules.begin_move([migration], None)
+        with transaction():
+            rules.begin_move([migration], None)
         real_commit = db.session.commit
 
         def crash():
             raise RuntimeError("power cut")
 
         monkeypatch.setattr(db.session, "commit", crash)
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError), transaction():
             rules.move([migration], None)
-        db.session.rollback()
         monkeypatch.setattr(db.session, "commit", real_commit)
         migration_id = migration.id
     with app.app_context():

@@ -14,12 +14,13 @@ from wtforms.validators import InputRequired, Length, Regexp
 from wtforms.validators import ValidationError as WTFValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal import logos
 from portal.admin.features import FEATURES
 from portal.locale import country_choices, language_choices
 from portal.models.brand import SLUG
 from portal.permissions import GRANTABLE
 from portal.tracking import TemplateError, check_template
-from portal.validators import Normalized, check_text, normalize_email
+from portal.validators import Normalized, ValidationError, check_text, normalize_email
 
 
 class CheckboxesField(SelectMultipleField):
@@ -108,6 +109,7 @@ class BrandForm(FlaskForm):
         render_kw={"type": "color"},
     )
     logo = FileField(_l("Logo (PNG)"))
+    accepted_logo = None  # set by validate_logo
     active = BooleanField(_l("Active: its staff can sign in"))
 
     def __init__(self, parents, *args, **kwargs):
@@ -117,6 +119,15 @@ class BrandForm(FlaskForm):
         ]
         self.default_locale.choices = language_choices()
         self.country_code.choices = country_choices()
+
+    def validate_logo(self, field):
+        """An accepted logo waits in `accepted_logo`; it is written with the brand's change."""
+        self.accepted_logo = None
+        if field.data:
+            try:
+                self.accepted_logo = logos.accept(field.data)
+            except ValidationError as error:
+                raise WTFValidationError(str(error)) from None
 
     def validate_tracking_url_template(self, field):
         try:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 
-from portal import audit
+from portal import audit, uploads
 from portal.auth import links
 from portal.auth.rules import end_all_sessions, normalize_email, revoke_links
 from portal.extensions import db
@@ -108,7 +108,7 @@ def _save_ticked(model, attribute: str, kind: str, brand: Brand, group, name: st
         )
         group.name = name
         setattr(group, attribute, ticked)
-    db.session.commit()
+    db.session.flush()
     return group
 
 
@@ -146,7 +146,6 @@ def delete_group(group: PermissionGroup) -> None:
         old=group.name,
     )
     db.session.delete(group)
-    db.session.commit()
 
 
 # --- staff users --------------------------------------------------------------------------
@@ -192,9 +191,7 @@ def invite_staff_user(
         raise AdminError(
             _l("This person was a member of this brand: reactivate them from their page.")
         )
-    outgoing = links.invite(user, brand, group, created_by=actor)
-    db.session.commit()
-    return outgoing
+    return links.invite(user, brand, group, created_by=actor)
 
 
 def cancel_invitation(link: AccountLink) -> None:
@@ -205,14 +202,11 @@ def cancel_invitation(link: AccountLink) -> None:
         field="membership",
         old=link.user.email,
     )
-    db.session.commit()
 
 
 def resend_invitation(link: AccountLink, actor: User) -> OutboxEmail:
     """A new link for the same person and group; the old one stops working."""
-    outgoing = links.invite(link.user, link.brand, link.group, created_by=actor)
-    db.session.commit()
-    return outgoing
+    return links.invite(link.user, link.brand, link.group, created_by=actor)
 
 
 def change_member_group(membership: Membership, group: PermissionGroup) -> None:
@@ -229,7 +223,6 @@ def change_member_group(membership: Membership, group: PermissionGroup) -> None:
         note=membership.user.email,
     )
     membership.group_id = group.id
-    db.session.commit()
 
 
 def deactivate_member(membership: Membership, *, actor: User) -> None:
@@ -249,7 +242,6 @@ def deactivate_member(membership: Membership, *, actor: User) -> None:
         field="membership",
         old=user.email,
     )
-    db.session.commit()
 
 
 def reactivate_member(membership: Membership) -> None:
@@ -260,7 +252,6 @@ def reactivate_member(membership: Membership) -> None:
         field="membership",
         new=membership.user.email,
     )
-    db.session.commit()
 
 
 def send_password_link(membership: Membership, *, actor: User) -> OutboxEmail:
@@ -268,9 +259,7 @@ def send_password_link(membership: Membership, *, actor: User) -> OutboxEmail:
     working until they do. Refused for an account the actor does not wholly manage."""
     if not can_manage_account(actor, membership.user):
         raise AccountNotManaged()
-    outgoing = links.send_password_reset(membership.user, membership.brand, created_by=actor)
-    db.session.commit()
-    return outgoing
+    return links.send_password_reset(membership.user, membership.brand, created_by=actor)
 
 
 class AccountNotManaged(AdminError):
@@ -286,9 +275,9 @@ class AccountNotManaged(AdminError):
 
 
 def record_refusal(membership: Membership, action: str, *, actor: User) -> None:
-    """An attempt at an account the actor may not manage: on record, nothing else changes."""
-    db.session.rollback()
-    audit.record(
+    """An attempt at an account the actor may not manage: on record, although the request
+    that made it is refused (and rolled back)."""
+    audit.record_refused(
         "member.refused",
         brand_id=membership.brand_id,
         field="membership",
@@ -296,7 +285,6 @@ def record_refusal(membership: Membership, action: str, *, actor: User) -> None:
         note=action,
         actor_id=actor.id,
     )
-    db.session.commit()
 
 
 # --- client permission groups -------------------------------------------------------------
@@ -328,7 +316,6 @@ def delete_client_group(group: ClientGroup) -> None:
         ClientGroupMapping.__table__.delete().where(ClientGroupMapping.target_group_id == group.id)
     )
     db.session.delete(group)
-    db.session.commit()
 
 
 def map_client_group(
@@ -365,7 +352,6 @@ def map_client_group(
         new=target_group.name if target_group else None,
         note=f"{group.name} -> {target_brand.slug}",
     )
-    db.session.commit()
 
 
 # --- brands -------------------------------------------------------------------------------
@@ -379,9 +365,10 @@ def brand_has_clients(brand: Brand) -> bool:
     )
 
 
-def save_brand(brand: Brand | None, values: dict) -> Brand:
-    """Create a brand (with its built-in groups) or change one. The slug is fixed once clients
-    exist: it is in every address the brand's staff and clients have saved."""
+def save_brand(brand: Brand | None, values: dict, logo: uploads.Upload | None = None) -> Brand:
+    """Create a brand (with its built-in groups) or change one, with a new logo if given. The
+    slug is fixed once clients exist: it is in every address the brand's staff and clients
+    have saved."""
     slug = values["slug"]
     if slug in RESERVED_SLUGS:
         raise AdminError(_l("This address is reserved: choose another."))
@@ -407,7 +394,15 @@ def save_brand(brand: Brand | None, values: dict) -> Brand:
                     "brand.changed", brand_id=brand.id, field=f"brand.{key}", old=old, new=value
                 )
                 setattr(brand, key, value)
-    db.session.commit()
+    if logo is not None:
+        old = brand.logo_name
+        uploads.save(logo)
+        uploads.discard(logo.directory, old)
+        brand.logo_name = logo.stored_name
+        audit.record(
+            "brand.changed", brand_id=brand.id, field="brand.logo", old=old, new=logo.stored_name
+        )
+    db.session.flush()
     return brand
 
 
@@ -421,12 +416,3 @@ def _descends_from(candidate_id: int, ancestor_id: int) -> bool:
         seen.add(current)
         current = db.session.scalar(select(Brand.parent_id).where(Brand.id == current))
     return False
-
-
-def set_brand_logo(brand: Brand, stored_name: str | None) -> str | None:
-    """Point the brand at a new logo; returns the old file's name for the caller to remove."""
-    old = brand.logo_name
-    brand.logo_name = stored_name
-    audit.record("brand.changed", brand_id=brand.id, field="brand.logo", old=old, new=stored_name)
-    db.session.commit()
-    return old

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from portal.admin import bp, logos, rules
+from portal.admin import bp, rules
 from portal.admin.features import FEATURES
 from portal.admin.forms import (
     BrandForm,
@@ -20,9 +20,10 @@ from portal.admin.forms import (
     StaffUserForm,
 )
 from portal.auth import links
-from portal.auth.forms import EmptyForm
+from portal.db import rollback
 from portal.edge import parse_id
 from portal.extensions import db
+from portal.forms import EmptyForm
 from portal.models import (
     AccountLink,
     Brand,
@@ -38,10 +39,11 @@ from portal.outbox import emails as outbox_emails
 from portal.permissions import GRANTABLE, group_permissions, permission_required
 from portal.tenancy import brands_of, get_or_404, scoped
 from portal.tracking import TemplateError, check_template, tracking_url
-from portal.validators import ValidationError
 
 
 def _refused(error: rules.AdminError) -> None:
+    """The rules said no: nothing of this request is kept, and the reader is told why."""
+    rollback()
     flash(str(error.message), "error")
 
 
@@ -121,8 +123,10 @@ def delete_group(group_id: int):
 
 
 def _sent_or_waiting(outgoing, sent: str, waiting: str) -> None:
-    """Tell whether a link's email went out, or waits in the outbox for a mail server."""
-    if outbox_emails.send_pending(ids=[outgoing.id]):
+    """The link's email goes out once the change is committed, or waits in the outbox for a
+    mail server; the reader is told which."""
+    if outbox_emails.mail_configured():
+        outbox_emails.send_after_commit([outgoing])
         flash(sent, "success")
     else:
         flash(waiting, "notice")
@@ -421,17 +425,9 @@ def _edit_brand(brand: Brand | None):
                 "active",
             )
         }
-        new_logo = None
         try:
-            if form.logo.data:
-                new_logo = logos.store_logo(form.logo.data)
-            saved = rules.save_brand(brand, values)
-            if new_logo:
-                logos.remove_logo(rules.set_brand_logo(saved, new_logo))
-        except ValidationError as error:
-            form.logo.errors = [str(error)]
+            rules.save_brand(brand, values, logo=form.accepted_logo)
         except rules.AdminError as error:
-            logos.remove_logo(new_logo)
             _refused(error)
         else:
             flash(_("Brand saved."), "success")

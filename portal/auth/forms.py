@@ -17,10 +17,6 @@ class LanguageForm(FlaskForm):
     next = HiddenField()
 
 
-class EmptyForm(FlaskForm):
-    """Carries the CSRF token for button-only posts (sign out)."""
-
-
 class NewPasswordForm(FlaskForm):
     """A password chosen through an emailed link (first password or reset)."""
 

@@ -168,7 +168,6 @@ def accept_invitation(link: AccountLink, new_password: str | None = None) -> Mem
         note=link.group.name,
         actor_id=user.id,
     )
-    db.session.commit()
     return membership
 
 
@@ -183,7 +182,6 @@ def decline_invitation(link: AccountLink) -> None:
         old=link.user.email,
         actor_id=link.user_id,
     )
-    db.session.commit()
 
 
 def choose_password(link: AccountLink, new_password: str) -> None:

@@ -1,4 +1,5 @@
-"""Signing in and out, server-side sessions, language choice. No HTTP here."""
+"""Signing in and out, server-side sessions, language choice. No HTTP here; the request's
+unit of work commits what these functions change."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def start_session(user: User, brand: Brand) -> StaffSession:
     db.session.add(staff_session)
     user.staff_session = staff_session
     audit.record("auth.login", brand_id=brand.id, actor_id=user.id)
-    db.session.commit()
+    db.session.flush()
     return staff_session
 
 
@@ -64,11 +65,9 @@ def load_session_user(key: str) -> User | None:
     )
     if expired or not user.active:
         staff_session.revoked_at = now
-        db.session.commit()
         return None
     if now - staff_session.last_seen_at > _SEEN_GRANULARITY:
         staff_session.last_seen_at = now
-        db.session.commit()
     user.staff_session = staff_session
     return user
 
@@ -78,7 +77,6 @@ def end_session(user: User, brand: Brand | None) -> None:
     if user.staff_session is not None:
         user.staff_session.revoked_at = utcnow()
     audit.record("auth.logout", brand_id=brand.id if brand else None, actor_id=user.id)
-    db.session.commit()
 
 
 def end_all_sessions(user: User) -> None:
@@ -97,7 +95,6 @@ def change_password(user: User, new_password: str) -> None:
     end_all_sessions(user)
     revoke_links(user.id, purpose=LinkPurpose.PASSWORD_RESET)
     audit.record("user.password_changed", actor_id=user.id)
-    db.session.commit()
 
 
 def revoke_links(user_id: int, *, purpose: LinkPurpose | None = None, brand_id: int | None = None):
@@ -123,7 +120,6 @@ def deactivate_user(user: User) -> None:
     end_all_sessions(user)
     revoke_links(user.id)
     audit.record("user.deactivated", field="active", old=old, new=False)
-    db.session.commit()
 
 
 def set_locale(user: User, locale: str) -> None:
@@ -132,4 +128,3 @@ def set_locale(user: User, locale: str) -> None:
         return
     user.locale = locale
     audit.record("user.locale", field="locale", old=old, new=locale, actor_id=user.id)
-    db.session.commit()

@@ -16,20 +16,21 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from portal.admin.logos import logo_dir
 from portal.auth import bp, links, rules
 from portal.auth.forms import (
     ChangePasswordForm,
-    EmptyForm,
     LanguageForm,
     LoginForm,
     NewPasswordForm,
 )
 from portal.edge import parse_id
 from portal.extensions import limiter
+from portal.forms import EmptyForm
+from portal.logos import logo_dir
 from portal.models import LinkPurpose
 from portal.passwords import verify_password
 from portal.permissions import public, signed_in
@@ -102,6 +103,13 @@ def login():
         error = _("Enter your email and password.")
     status = 401 if g.get("login_failed") else 200
     return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_failures(error):
+    """The sign-in page again, saying why it waits (the limits guard only the sign-in)."""
+    message = _("Too many failed sign-in attempts. Please wait 15 minutes and try again.")
+    return render_template("auth/login.html", form=LoginForm(), error=message), 429
 
 
 @bp.post("/logout")

@@ -1,5 +1,7 @@
 from flask import Blueprint
 
-bp = Blueprint("migrations", __name__, url_prefix="/<brand_slug>")
+# The package, the blueprint and templates/brand_migration/ share one name (Alembic owns
+# "migrations").
+bp = Blueprint("brand_migration", __name__, url_prefix="/<brand_slug>")
 
 from portal.brand_migration import views  # noqa: E402,F401 - registers the routes

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from portal import audit
 from portal.brand_migration import rules
 from portal.brand_migration.checks import taken_user_ids
+from portal.db import transaction
 from portal.extensions import db
 from portal.models import (
     Brand,
@@ -50,7 +51,6 @@ def create_job(source: Brand, target: Brand, user: User, client_ids) -> BulkJob:
         note=str(job.total),
         actor_id=user.id,
     )
-    db.session.commit()
     return job
 
 
@@ -69,12 +69,24 @@ def run_job(job_id: int) -> None:
             .limit(CHUNK)
         ).all():
             _run_chunk(job, items, user, target, memo)
-    job.finished_at = utcnow()
-    db.session.commit()
+    with transaction():
+        job.finished_at = utcnow()
     emails.send_pending()
 
 
 def _run_chunk(job: BulkJob, items: list[BulkItem], user: User, target: Brand, memo: dict) -> None:
+    with transaction():  # the started migrations, and the refusals, are on record
+        _start_chunk(job, items, user, target, memo)
+    _finish_started(job, user)
+    with transaction():
+        job.processed = db.session.scalar(
+            select(func.count(BulkItem.id)).where(
+                BulkItem.job_id == job.id, BulkItem.result != "pending"
+            )
+        )
+
+
+def _start_chunk(job, items, user, target, memo) -> None:
     clients = {
         c.id: c
         for c in db.session.scalars(
@@ -104,14 +116,6 @@ def _run_chunk(job: BulkJob, items: list[BulkItem], user: User, target: Brand, m
         elif item.client_id in by_client:
             item.migration_id = by_client[item.client_id].id
             memo["taken"][target.id].add(clients[item.client_id].provider_user_id)
-    db.session.commit()  # the started migrations, and the refusals, are on record
-    _finish_started(job, user)
-    job.processed = db.session.scalar(
-        select(func.count(BulkItem.id)).where(
-            BulkItem.job_id == job.id, BulkItem.result != "pending"
-        )
-    )
-    db.session.commit()
 
 
 def _finish_started(job: BulkJob, user: User) -> None:
@@ -130,7 +134,7 @@ def _finish_started(job: BulkJob, user: User) -> None:
     ).all()
     rules.advance(migrations, user.id)
     states = {m.id: m.state for m in migrations}
-    for item in items:
-        completed = states[item.migration_id] == MigrationState.COMPLETED
-        item.result = "migrated" if completed else "failed"
-    db.session.commit()
+    with transaction():
+        for item in items:
+            completed = states[item.migration_id] == MigrationState.COMPLETED
+            item.result = "migrated" if completed else "failed"

@@ -18,7 +18,7 @@ from portal.models import (
     PaymentStatus,
     User,
 )
-from portal.permissions import holds
+from portal.permissions import brands_where, holds
 
 # key -> (label, the record tab where it is fixed)
 CHECKS = {
@@ -60,10 +60,7 @@ def may_migrate(user: User, brand: Brand) -> bool:
 
 def migration_targets(user: User, source: Brand) -> list[Brand]:
     """Active brands, other than `source`, that the user may migrate clients into."""
-    brands = db.session.scalars(
-        select(Brand).where(Brand.active.is_(True), Brand.id != source.id).order_by(Brand.name)
-    )
-    return [brand for brand in brands if may_migrate(user, brand)]
+    return brands_where(user, "migrations.create", besides=source)
 
 
 def may_override(user: User, brand: Brand) -> bool:

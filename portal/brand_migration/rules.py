@@ -4,7 +4,9 @@
                                   \\-> failed            (and: cancelled, rolled back)
 
 Steps take a list of migrations in the same state, so one client and ten thousand take the
-same path: a bulk job advances a chunk of migrations with one commit per step.
+same path: a bulk job advances a chunk of migrations with one transaction per step. Starting,
+cancelling and moving back belong to the request that asks (its unit of work commits them);
+the steps run after that commit, each in its own transaction (portal.db.transaction).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import audit
 from portal.brand_migration import notify
 from portal.brand_migration.checks import all_pass, run_checks, target_group_for
+from portal.db import after_commit, rollback, transaction
 from portal.extensions import db
 from portal.models import (
     Asset,
@@ -92,9 +95,9 @@ def start(
             override_reason=override_reason,
             rollback_of=rollback_of,
         )
-        db.session.commit()
+        db.session.flush()
     except StaleDataError:  # the record changed (or another migration froze it) meanwhile
-        db.session.rollback()
+        rollback()
         raise MigrationRefused(
             _l("Someone changed this client at the same moment: check it again.")
         ) from None
@@ -196,7 +199,6 @@ def begin_move(migrations: list[Migration], actor_id: int | None) -> None:
         for migration in migrations:
             migration.snapshot_before = shots[migration.client_id]
             _transition(migration, S.MOVING, actor_id)
-    db.session.commit()
 
 
 def move(migrations: list[Migration], actor_id: int | None) -> None:
@@ -215,7 +217,6 @@ def move(migrations: list[Migration], actor_id: int | None) -> None:
             .values(brand_id=target_id)
             .execution_options(synchronize_session=False)
         )
-    db.session.commit()
 
 
 def _move_clients(
@@ -244,7 +245,6 @@ def verify(migrations: list[Migration], actor_id: int | None) -> None:
     shots = _snapshot([m.client_id for m in migrations])
     with db.session.no_autoflush:
         _verify_each(migrations, clients, shots, actor_id)
-    db.session.commit()
 
 
 def _verify_each(migrations, clients, shots, actor_id) -> None:
@@ -312,7 +312,6 @@ def notify_client(migrations: list[Migration], actor_id: int | None) -> None:
                 notify.queue_migration_emails(migration, client)
             _transition(migration, S.COMPLETED, actor_id)
             _release(client)
-    db.session.commit()
 
 
 def _release(client: Client) -> None:
@@ -339,8 +338,8 @@ STEPS: dict[MigrationState, Callable[[list[Migration], int | None], None]] = {
 
 
 def advance(migrations: list[Migration], actor_id: int | None = None) -> None:
-    """Run every open migration to its end, one step (one commit) at a time. Safe to call again
-    after a crash at any point: each step starts from the state the last commit left."""
+    """Run every open migration to its end, one step (one transaction) at a time. Safe to call
+    again after a crash at any point: each step starts from the state the last commit left."""
     session = db.session()
     # These objects are ours for the run: re-reading each one after every commit would cost
     # a query per migration per step. The steps re-read clients and devices themselves.
@@ -349,7 +348,8 @@ def advance(migrations: list[Migration], actor_id: int | None = None) -> None:
         pending = [m for m in migrations if m.is_open]
         while pending:
             state = pending[0].state
-            STEPS[state]([m for m in pending if m.state == state], actor_id)
+            with transaction():
+                STEPS[state]([m for m in pending if m.state == state], actor_id)
             pending = [m for m in pending if m.is_open]
     finally:
         session.expire_on_commit = keep
@@ -360,6 +360,12 @@ def continue_migration(migration: Migration, actor_id: int | None) -> None:
     emails.send_pending(migration_id=migration.id)
 
 
+def continue_after_commit(migration: Migration, actor_id: int | None) -> None:
+    """Run the migration's steps once the request that started or resumed it has committed."""
+    migration_id = migration.id
+    after_commit(lambda: continue_migration(db.session.get(Migration, migration_id), actor_id))
+
+
 def cancel(migration: Migration, actor_id: int | None) -> None:
     """A migration that has not moved anything yet can be called off."""
     if migration.state != S.REQUESTED:
@@ -368,7 +374,6 @@ def cancel(migration: Migration, actor_id: int | None) -> None:
     _transition(migration, S.CANCELLED, actor_id)
     if client is not None:
         _release(client)
-    db.session.commit()
 
 
 def move_back(migration: Migration, user: User) -> Migration:
@@ -383,6 +388,5 @@ def move_back(migration: Migration, user: User) -> Migration:
         client, source, user, rollback_of=migration, override_reason=migration.override_reason or ""
     )
     _transition(migration, S.ROLLED_BACK, user.id, note=f"#{back.id}")
-    db.session.commit()
-    continue_migration(back, user.id)
+    continue_after_commit(back, user.id)
     return back

@@ -9,14 +9,15 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal.auth.forms import EmptyForm
 from portal.brand_migration import bp, bulk, rules
 from portal.brand_migration.checks import CHECKS, migration_targets, run_checks
 from portal.brand_migration.forms import MigrateForm
 from portal.clients.forms import ClientSearchForm
 from portal.clients.queries import load_client_record, matching_ids
+from portal.db import after_commit
 from portal.edge import parse_id
 from portal.extensions import db
+from portal.forms import EmptyForm
 from portal.jobs import enqueue
 from portal.models import (
     OPEN_STATES,
@@ -28,7 +29,6 @@ from portal.models import (
     MigrationState,
     OutboxEmail,
 )
-from portal.outbox import emails as outbox_emails
 from portal.permissions import can, permission_required
 from portal.rendering import render_page
 from portal.tenancy import get_or_404, scoped
@@ -67,10 +67,10 @@ def migrate(client_id: int):
             checks = refusal.checks
             flash(str(refusal.message), "error")
         else:
-            rules.continue_migration(migration, current_user.id)
-            return redirect(url_for("migrations.detail", migration_id=migration.id))
+            rules.continue_after_commit(migration, current_user.id)
+            return redirect(url_for("brand_migration.detail", migration_id=migration.id))
     return render_page(
-        "migrations/migrate.html",
+        "brand_migration/migrate.html",
         "checks",
         client=client,
         form=form,
@@ -94,7 +94,7 @@ def index():
     migrations = db.session.scalars(query.order_by(Migration.id.desc()).limit(200)).all()
     jobs = db.session.scalars(scoped(BulkJob).order_by(BulkJob.id.desc()).limit(20)).all()
     return render_page(
-        "migrations/index.html",
+        "brand_migration/index.html",
         "results",
         migrations=migrations,
         jobs=jobs,
@@ -108,7 +108,7 @@ def index():
 def detail(migration_id: int):
     migration = get_or_404(Migration, migration_id)
     return render_template(
-        "migrations/detail.html", migration=migration, emails=_emails_of(migration)
+        "brand_migration/detail.html", migration=migration, emails=_emails_of(migration)
     )
 
 
@@ -134,9 +134,9 @@ def _emails_of(migration: Migration) -> list[OutboxEmail]:
 def continue_(migration_id: int):
     migration = get_or_404(Migration, migration_id)
     if EmptyForm().validate_on_submit() and migration.is_open:
-        rules.continue_migration(migration, current_user.id)
+        rules.continue_after_commit(migration, current_user.id)
         flash(_("Migration resumed."), "success")
-    return redirect(url_for("migrations.detail", migration_id=migration.id))
+    return redirect(url_for("brand_migration.detail", migration_id=migration.id))
 
 
 @bp.post("/migrations/<int:migration_id>/cancel")
@@ -149,7 +149,7 @@ def cancel(migration_id: int):
             flash(_("Migration cancelled."), "success")
         except rules.MigrationRefused as refusal:
             flash(str(refusal.message), "error")
-    return redirect(url_for("migrations.detail", migration_id=migration.id))
+    return redirect(url_for("brand_migration.detail", migration_id=migration.id))
 
 
 @bp.post("/migrations/<int:migration_id>/move-back")
@@ -162,11 +162,11 @@ def move_back(migration_id: int):
         back = rules.move_back(migration, current_user)
     except rules.MigrationRefused as refusal:
         flash(str(refusal.message), "error")
-        return redirect(url_for("migrations.detail", migration_id=migration.id))
+        return redirect(url_for("brand_migration.detail", migration_id=migration.id))
     flash(_("The client is being moved back."), "success")
     # The client now lives in the brand it came back to: show the migration from there.
     return redirect(
-        url_for("migrations.detail", migration_id=back.id, brand_slug=back.target_brand.slug)
+        url_for("brand_migration.detail", migration_id=back.id, brand_slug=back.target_brand.slug)
     )
 
 
@@ -189,8 +189,9 @@ def bulk_start():
         flash(_("Choose the clients and a target brand."), "error")
         return _go(url_for("clients.index"))
     job = bulk.create_job(g.brand, target, current_user, client_ids)
-    enqueue("portal.brand_migration.bulk:run_job", job.id)
-    return _go(url_for("migrations.bulk_job", job_id=job.id))
+    job_id = job.id
+    after_commit(lambda: enqueue("portal.brand_migration.bulk:run_job", job_id))
+    return _go(url_for("brand_migration.bulk_job", job_id=job.id))
 
 
 def _go(url: str):
@@ -217,49 +218,7 @@ def bulk_job(job_id: int):
         .order_by(BulkItem.id)
         .limit(500)
     ).all()
-    return render_page("migrations/bulk.html", "progress", job=job, counts=counts, items=items)
-
-
-# --- outbox -------------------------------------------------------------------------------
-
-
-@bp.get("/outbox")
-@permission_required("outbox.view")
-def outbox():
-    status = request.args.get("status")
-    query = scoped(OutboxEmail)
-    if status in ("pending", "sent", "failed"):
-        query = query.where(OutboxEmail.status == status)
-    emails = db.session.scalars(query.order_by(OutboxEmail.id.desc()).limit(200)).all()
-    return render_template(
-        "migrations/outbox.html",
-        emails=emails,
-        status=status,
-        configured=outbox_emails.mail_configured(),
-    )
-
-
-@bp.get("/outbox/<int:email_id>")
-@permission_required("outbox.view")
-def outbox_email(email_id: int):
-    email = get_or_404(OutboxEmail, email_id)
-    # A link email is shown without its link: whoever opens the link becomes that person.
-    body = outbox_emails.shown_body(email, _("[a personal link that only the recipient has]"))
-    return render_template("migrations/email.html", email=email, body=body)
-
-
-@bp.post("/outbox/<int:email_id>/retry")
-@permission_required("outbox.view")
-def outbox_retry(email_id: int):
-    email = get_or_404(OutboxEmail, email_id)
-    if EmptyForm().validate_on_submit():
-        if outbox_emails.retry(email):
-            flash(_("Email sent."), "success")
-        elif not outbox_emails.mail_configured():
-            flash(_("No mail server is configured: the email stays in the outbox."), "error")
-        else:
-            flash(_("The email could not be sent: %(error)s", error=email.last_error), "error")
-    return redirect(url_for("migrations.outbox_email", email_id=email.id))
+    return render_page("brand_migration/bulk.html", "progress", job=job, counts=counts, items=items)
 
 
 DIFFERENCES = {
@@ -269,12 +228,6 @@ DIFFERENCES = {
     "asset_brand": _l("Device not in the new brand"),
     "client_brand": _l("Client not in the new brand"),
     "client_group": _l("Client permission group not mapped"),
-}
-OUTBOX_STATUS = {
-    "pending": _l("Waiting"),
-    "sent": _l("Sent"),
-    "failed": _l("Failed"),
-    "cancelled": _l("Not sent: the link it carried no longer works"),
 }
 RESULTS = {
     "migrated": _l("Migrated"),
@@ -290,6 +243,5 @@ def labels():
         "check_labels": {key: label for key, (label, _tab) in CHECKS.items()},
         "difference_labels": DIFFERENCES,
         "asset_status": lambda value: AssetStatus(value).label,
-        "outbox_status": lambda value: OUTBOX_STATUS.get(value, value),
         "result_label": lambda value: RESULTS.get(value, value),
     }

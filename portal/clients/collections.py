@@ -88,11 +88,13 @@ class DocumentForm(FlaskForm):
     number = _text(_l("Number"), required=True, max_length=60)
     issued_on = DateField(_l("Issued on"), validators=[Optional()])
     file = FileField(_l("File (PDF, JPEG or PNG)"))
+    accepted_file = None  # set by validate_file: written once the rules accept the change
 
     def validate_file(self, field):
+        self.accepted_file = None
         if field.data:
             try:
-                files.sniff(field.data)
+                self.accepted_file = files.accept(field.data)
             except ValidationError as error:
                 raise WTFValidationError(str(error)) from None
 
@@ -156,10 +158,7 @@ def _card_values(form: CardForm, client: Client) -> dict:
 
 
 def _document_values(form: DocumentForm, client: Client) -> dict:
-    values = {"kind": form.kind.data, "number": form.number.data, "issued_on": form.issued_on.data}
-    if form.file.data:
-        values.update(files.store_document(form.file.data))
-    return values
+    return {"kind": form.kind.data, "number": form.number.data, "issued_on": form.issued_on.data}
 
 
 def _plain_values(form: FlaskForm, client: Client) -> dict:
@@ -245,6 +244,10 @@ class Collection:
 
     def items(self, client: Client) -> list:
         return getattr(client, self.relation or self.name)
+
+    def upload_of(self, form: FlaskForm):
+        """The file the form brought, accepted but not yet written (None without one)."""
+        return getattr(form, "accepted_file", None)
 
     def summary_of(self, item) -> list[Part]:
         return [p if isinstance(p, Part) else Part(str(p)) for p in self.summary(item) if p]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from portal.auth.forms import EmptyForm
 from portal.clients import bp, files, rules
 from portal.clients.collections import COLLECTIONS
 from portal.clients.fields import FIELD_TABS, FIELDS, editable_fields
@@ -14,6 +13,7 @@ from portal.clients.queries import load_client_record
 from portal.clients.views import render_record
 from portal.edge import parse_id
 from portal.extensions import db
+from portal.forms import EmptyForm
 from portal.models import Asset, Client
 from portal.permissions import can, permission_required
 from portal.rendering import render_fragment
@@ -230,7 +230,13 @@ def add_item(client_id: int, collection_name: str):
     if not form.validate_on_submit():
         return _collection_response(client, collection, 422, new_form=form)
     try:
-        rules.add_item(client, collection, collection.values(form, client), _version())
+        rules.add_item(
+            client,
+            collection,
+            collection.values(form, client),
+            _version(),
+            upload=collection.upload_of(form),
+        )
     except rules.RecordError as error:
         return _collection_response(client, collection, error.status, message=error.message)
     flash(_("Client updated."), "success")
@@ -251,7 +257,14 @@ def edit_item(client_id: int, collection_name: str, item_id: int):
     if not form.validate():
         return _collection_response(client, collection, 422, editing=item.id, edit_form=form)
     try:
-        rules.update_item(client, collection, item, collection.values(form, client), _version())
+        rules.update_item(
+            client,
+            collection,
+            item,
+            collection.values(form, client),
+            _version(),
+            upload=collection.upload_of(form),
+        )
     except rules.RecordError as error:
         return _collection_response(client, collection, error.status, message=error.message)
     flash(_("Client updated."), "success")

@@ -1,7 +1,8 @@
 """What may change on a client record, and how. Every change is audited and version-checked.
 
 Rule functions take the client as loaded for the request and the version the user's form was
-opened with; they refuse a stale save or a frozen record, write audit events and commit once.
+opened with; they refuse a stale save or a frozen record, write audit events and flush: the
+request's unit of work commits (portal/db.py).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit
+from portal import audit, uploads
 from portal.clients import files
 from portal.clients.fields import FIELDS, audit_value
+from portal.db import rollback
 from portal.extensions import db
 from portal.models import (
     Address,
@@ -62,11 +64,12 @@ def ensure_current(client: Client, expected_version: int | None) -> None:
         raise StaleRecord()
 
 
-def _commit() -> None:
+def _flush() -> None:
+    """Write the change now, so that a save racing another fails here, as a refusal."""
     try:
-        db.session.commit()
+        db.session.flush()
     except StaleDataError:  # another save won the race between our read and our write
-        db.session.rollback()
+        rollback()
         raise StaleRecord() from None
 
 
@@ -98,7 +101,7 @@ def update_fields(client: Client, changes: dict, expected_version: int | None) -
         client.address.country_code = client.country_code
     if changed:
         _touch(client)
-        _commit()
+        _flush()
     return changed
 
 
@@ -127,7 +130,7 @@ def set_status(
     )
     client.status = status
     _touch(client)
-    _commit()
+    _flush()
     return True
 
 
@@ -147,7 +150,7 @@ def set_payment_status(
     )
     client.payment_status = payment_status
     _touch(client)
-    _commit()
+    _flush()
     return True
 
 
@@ -177,15 +180,18 @@ def update_login(
         changed.append("login_password")
     if changed:
         _touch(client)
-        _commit()
+        _flush()
     return changed
 
 
 # --- the record's lists: contacts, business units, documents, contracts, cards --------------
 
 
-def add_item(client: Client, collection, values: dict, expected_version: int | None):
+def add_item(client: Client, collection, values: dict, expected_version: int | None, upload=None):
+    """A new item in one of the record's lists, with its file (written once accepted)."""
     ensure_current(client, expected_version)
+    if upload is not None:
+        values = {**values, **files.columns(upload)}
     item = collection.model(**values)
     collection.items(client).append(item)
     audit.record(
@@ -196,14 +202,21 @@ def add_item(client: Client, collection, values: dict, expected_version: int | N
         new=collection.describe(item),
     )
     _touch(client)
-    _commit()
+    _flush()
+    if upload is not None:
+        uploads.save(upload)
     return item
 
 
 def update_item(
-    client: Client, collection, item, values: dict, expected_version: int | None
+    client: Client, collection, item, values: dict, expected_version: int | None, upload=None
 ) -> None:
+    """Change an item; a new file replaces the old one, which goes once this commits."""
     ensure_current(client, expected_version)
+    replaced = None
+    if upload is not None:
+        replaced = item.stored_name
+        values = {**values, **files.columns(upload)}
     before = collection.describe(item)
     changed = {k: v for k, v in values.items() if getattr(item, k) != v}
     if not changed:
@@ -220,7 +233,10 @@ def update_item(
         note=", ".join(sorted(changed)),
     )
     _touch(client)
-    _commit()
+    _flush()
+    if upload is not None:
+        uploads.save(upload)
+        files.discard(replaced)
 
 
 def remove_item(client: Client, collection, item, expected_version: int | None) -> None:
@@ -234,8 +250,8 @@ def remove_item(client: Client, collection, item, expected_version: int | None) 
     )
     collection.items(client).remove(item)
     _touch(client)
-    _commit()
-    files.remove(getattr(item, "stored_name", None))  # after the commit: never a dangling row
+    _flush()
+    files.discard(getattr(item, "stored_name", None))  # after the commit: never a dangling row
 
 
 # --- equipment ----------------------------------------------------------------------------
@@ -260,7 +276,6 @@ def _move_asset(asset: Asset, *, from_client: int | None, to_client: int | None)
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved != 1:
-        db.session.rollback()
         raise AssetUnavailable()
     db.session.expire(asset, ["client_id"])
 
@@ -279,7 +294,7 @@ def assign_asset(client: Client, asset: Asset, expected_version: int | None) -> 
         new=asset.serial,
     )
     _touch(client)
-    _commit()
+    _flush()
 
 
 def unassign_asset(client: Client, asset: Asset, expected_version: int | None) -> None:
@@ -293,7 +308,7 @@ def unassign_asset(client: Client, asset: Asset, expected_version: int | None) -
         old=asset.serial,
     )
     _touch(client)
-    _commit()
+    _flush()
 
 
 # --- creating and deleting ----------------------------------------------------------------
@@ -307,7 +322,6 @@ def create_client(brand_id: int, values: dict, address: dict, contacts: list[dic
     db.session.add(client)
     db.session.flush()
     audit.record("client.created", brand_id=brand_id, client_id=client.id, new=client.name)
-    db.session.commit()
     return client
 
 
@@ -318,6 +332,6 @@ def delete_client(client: Client, expected_version: int | None) -> None:
     db.session.execute(update(Asset).where(Asset.client_id == client.id).values(client_id=None))
     audit.record("client.deleted", brand_id=client.brand_id, client_id=client.id, old=client.name)
     db.session.delete(client)
-    _commit()
+    _flush()
     for name in stored:
-        files.remove(name)
+        files.discard(name)

@@ -7,14 +7,13 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
 
-from portal.brand_migration.checks import migration_targets
 from portal.clients import bp
 from portal.clients.collections import collections_of_tab
 from portal.clients.fields import editable_fields, fields_of_tab
 from portal.clients.forms import ClientLoginForm, ClientSearchForm, PaymentForm, StatusForm
 from portal.clients.history import history_of
 from portal.clients.queries import free_assets, load_client_record, search_clients
-from portal.permissions import can, permission_required
+from portal.permissions import brands_where, can, permission_required
 from portal.rendering import render_page
 
 RECORD_TABS = {
@@ -46,7 +45,12 @@ def index():
         "per": params["per_page"] if params["per_page"] != 25 else None,
     }
     list_args = {key: value for key, value in list_args.items() if value}
-    targets = migration_targets(current_user, g.brand) if can("migrations.create") else []
+    # The brands the bulk bar offers to migrate the ticked clients to.
+    targets = (
+        brands_where(current_user, "migrations.create", besides=g.brand)
+        if can("migrations.create")
+        else []
+    )
     return render_page(
         "clients/index.html",
         "results",

@@ -10,11 +10,11 @@ import secrets
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from portal.auth.forms import EmptyForm
 from portal.clients import bp, rules
 from portal.clients.collections import ContactForm
 from portal.clients.fields import fields_of_tab
 from portal.clients.forms import record_form
+from portal.forms import EmptyForm
 from portal.models import Client, ClientKind, Segment
 from portal.permissions import permission_required
 

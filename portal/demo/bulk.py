@@ -39,6 +39,7 @@ from functools import lru_cache
 
 from sqlalchemy import func, insert, select, update
 
+from portal.db import transaction
 from portal.demo.data import Row
 from portal.demo.drafts import BrandPlan, Draft, client_draft, stock_row
 from portal.extensions import db
@@ -173,8 +174,8 @@ def _seed_brand_clients(plan: BrandPlan, target: int, pool: Executor | None) -> 
     end = first + missing
     batches = [range(seq, min(seq + BATCH_SIZE, end)) for seq in range(first, end, BATCH_SIZE)]
     for drafts in _drafts_ahead(pool, plan, batches):
-        _add_counts(counts, _insert_batch(plan.brand_id, drafts))
-        db.session.commit()  # a crash keeps whole batches; a rerun tops up from there
+        with transaction():  # a crash keeps whole batches; a rerun tops up from there
+            _add_counts(counts, _insert_batch(plan.brand_id, drafts))
     return counts
 
 
@@ -273,7 +274,7 @@ def _seed_stock(plan: BrandPlan, target: int) -> dict[str, int]:
         return {}
     first = _highest_imei_counter(plan, stock=True) // 10 + 1
     rows = [stock_row(plan, number) for number in range(first, first + missing)]
-    for start in range(0, len(rows), BATCH_SIZE):
-        db.session.execute(insert(Asset.__table__), rows[start : start + BATCH_SIZE])
-    db.session.commit()
+    with transaction():
+        for start in range(0, len(rows), BATCH_SIZE):
+            db.session.execute(insert(Asset.__table__), rows[start : start + BATCH_SIZE])
     return {"assets_added": len(rows)}

@@ -4,8 +4,8 @@ Where the portal has a rule for what the demo creates, the demo calls it: brands
 `save_brand` (which gives each its built-in permission groups), client permission groups through
 `save_client_group` and their mapping between brands through `map_client_group`, each with its
 audit event. Staff accounts with the known demo password, their memberships and the clients go
-through the documented bulk path, `bulk.py`. Each step commits when it is done; nothing relies
-on a rule committing.
+through the documented bulk path, `bulk.py`. Each step is one transaction
+(portal.db.transaction), as background work is; the rules only add and flush.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from portal.admin.rules import (
     save_brand,
     save_client_group,
 )
+from portal.db import transaction
 from portal.demo import bulk
 from portal.demo.data import (
     CLIENT_GROUPS,
@@ -33,12 +34,12 @@ from portal.models import Brand, ClientGroup, ClientGroupMapping, Role, User, ut
 
 def seed_demo(password: str, clients_per_brand: int = 50) -> dict[str, int]:
     """Idempotent demo data. Returns a summary, e.g. {"brands": 5, "users": 11, ...}."""
-    brands = _ensure_brands()
-    db.session.commit()
-    managers, users_added = _ensure_staff(password, brands)
-    db.session.commit()
-    client_groups = _ensure_client_groups(brands)
-    db.session.commit()
+    with transaction():
+        brands = _ensure_brands()
+    with transaction():
+        managers, users_added = _ensure_staff(password, brands)
+    with transaction():
+        client_groups = _ensure_client_groups(brands)
     now = utcnow().replace(microsecond=0)
     plans = [
         BrandPlan(

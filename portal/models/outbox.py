@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,7 +35,18 @@ class OutboxEmail(db.Model):
     account_link_id: Mapped[int | None] = mapped_column(
         ForeignKey("account_links.id", ondelete="SET NULL"), index=True
     )
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, sent, failed
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # a key of STATUS_LABELS
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    STATUS_LABELS = {
+        "pending": _l("Waiting"),
+        "sent": _l("Sent"),
+        "failed": pgettext("email", "Failed"),
+        "cancelled": _l("Not sent: the link it carried no longer works"),
+    }
+
+    @property
+    def status_label(self) -> str:
+        return str(self.STATUS_LABELS.get(self.status, self.status))

@@ -12,6 +12,7 @@ from flask import current_app
 from flask_mailman import EmailMessage
 from sqlalchemy import select
 
+from portal.db import after_commit, transaction
 from portal.extensions import db, mail
 from portal.models import LINK_TOKEN, AccountLink, OutboxEmail, utcnow
 
@@ -39,6 +40,7 @@ def queue(
         account_link_id=account_link_id,
     )
     db.session.add(email)
+    db.session.flush()  # its id, to send it by
     return email
 
 
@@ -72,6 +74,12 @@ def send(email: OutboxEmail) -> bool:
     return True
 
 
+def send_after_commit(emails: list[OutboxEmail]) -> None:
+    """Send these emails once the change that queued them has committed."""
+    ids = [email.id for email in emails]
+    after_commit(lambda: send_pending(ids=ids))
+
+
 def send_pending(
     *, migration_id: int | None = None, ids: list[int] | None = None, limit: int = 500
 ) -> int:
@@ -86,8 +94,8 @@ def send_pending(
         query = query.where(OutboxEmail.id.in_(ids))
     sent = 0
     for email in db.session.scalars(query.limit(limit)).all():
-        sent += send(email)
-        db.session.commit()
+        with transaction():  # each send on record before the next
+            sent += send(email)
     return sent
 
 
@@ -96,9 +104,7 @@ def retry(email: OutboxEmail) -> bool:
         return True
     if not mail_configured():
         return False
-    ok = send(email)
-    db.session.commit()
-    return ok
+    return send(email)
 
 
 def shown_body(email: OutboxEmail, hidden: str) -> str:
