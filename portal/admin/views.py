@@ -68,8 +68,9 @@ def groups():
             return redirect(url_for("admin.groups"))
     members = dict(
         db.session.execute(
-            select(Membership.group_id, func.count(Membership.id))
-            .where(Membership.brand_id == g.brand.id, Membership.active.is_(True))
+            scoped(Membership)
+            .with_only_columns(Membership.group_id, func.count(Membership.id))
+            .where(Membership.active.is_(True))
             .group_by(Membership.group_id)
         ).all()
     )
@@ -288,6 +289,7 @@ def client_group(group_id: int):
         else:
             flash(_("Group saved."), "success")
             return redirect(url_for("admin.client_groups"))
+    # The group is this brand's (get_or_404 above): its mappings are too.
     mappings = {
         m.target_brand_id: m.target_group_id
         for m in db.session.scalars(
