@@ -380,3 +380,10 @@ def test_a_closed_brand_answers_a_right_and_a_wrong_password_alike(app, brands):
     for response in (right, unknown):
         assert "This portal is closed" in response.text
         assert "Invalid email or password" not in response.text
+
+
+def test_the_invitation_form_offers_the_reseller_group_first(client, brands):
+    login(client, "acme", "admin@acme.test")
+    page = client.get("/acme/admin/users").text
+    selected = re.search(r'<option selected value="(\d+)">([^<]+)</option>', page)
+    assert selected and selected.group(2) == "Reseller"

@@ -33,6 +33,7 @@ from portal.models import (
     LinkPurpose,
     Membership,
     PermissionGroup,
+    Role,
 )
 from portal.models.brand import SLUG
 from portal.outbox import emails as outbox_emails
@@ -137,7 +138,9 @@ def _sent_or_waiting(outgoing, sent: str, waiting: str) -> None:
 @permission_required("admin.users")
 def users():
     groups = _groups()
-    form = StaffUserForm(groups)
+    # The least a new colleague usually needs is offered first, never the admin group.
+    reseller = next((gr.id for gr in groups if gr.builtin == Role.RESELLER), None)
+    form = StaffUserForm(groups, data={"group_id": reseller, "locale": g.brand.default_locale})
     if form.validate_on_submit():
         group = next(gr for gr in groups if gr.id == form.group_id.data)
         email = form.email.data
