@@ -42,11 +42,13 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_request_hooks(app)
 
+    from portal import api
     from portal.cli import register_commands
     from portal.errors import register_error_handlers
     from portal.templating import register_filters
 
     register_error_handlers(app)
+    api.init_app(app)
     register_commands(app)
     register_filters(app)
     return app

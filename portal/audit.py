@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import insert
 
@@ -21,9 +21,11 @@ def _event(
     note: str | None = None,
     actor_id: int | None = None,
 ) -> dict:
-    if actor_id is None and has_request_context() and current_user.is_authenticated:
-        actor_id = current_user.id
+    api_token = g.get("api_token") if has_request_context() else None
+    if actor_id is None and api_token is None and has_request_context():
+        actor_id = current_user.id if current_user.is_authenticated else None
     return {
+        "api_token_id": api_token.id if api_token is not None else None,
         "action": action,
         "brand_id": brand_id,
         "client_id": client_id,

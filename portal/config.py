@@ -42,7 +42,9 @@ def load_settings(instance_path: Path) -> dict:
         # Shared by every worker: Redis when configured, else the database (portal/throttle.py).
         "RATELIMIT_STORAGE_URI": redis_url or "database://",
         "RATELIMIT_STRATEGY": "moving-window",
-        "RATELIMIT_HEADERS_ENABLED": False,
+        # Retry-After (and X-RateLimit-*) on the responses of limited routes: the API, sign-in.
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
         # Failed sign-ins allowed per account and per address before a pause.
         "LOGIN_FAILURE_LIMIT": os.environ.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -21,7 +21,7 @@ from portal.models import Brand, Membership, Role
 PUBLIC = "public"
 SIGNED_IN = "signed-in"  # any signed-in member of the brand, whatever their group
 # Endpoints Flask itself provides, declared public here since they have no view of ours.
-PUBLIC_ENDPOINTS = frozenset({"static"})
+PUBLIC_ENDPOINTS = frozenset({"static", "api-docs.openapi_json"})
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,11 @@ CATALOGUE: tuple[Permission, ...] = (
         _l("Create and change the permission groups of staff and of clients."),
     ),
     Permission(
+        "admin.api",
+        _l("Manage API tokens"),
+        _l("Create and revoke the brand's API tokens for its integrations."),
+    ),
+    Permission(
         "outbox.view",
         _l("See the outbox"),
         _l("Read the emails sent to clients and send a failed one again."),
@@ -108,7 +113,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
 
 
 def granted_permissions() -> frozenset[str]:
-    """What the current user may do in the brand of the request."""
+    """What the current user (or API token) may do in the brand of the request."""
+    token = g.get("api_token")
+    if token is not None:  # an integration: its token's group, in the token's brand
+        return group_permissions(token.group)
     if not current_user.is_authenticated:
         return frozenset()
     if current_user.is_platform_admin:

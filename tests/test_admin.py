@@ -113,6 +113,7 @@ def test_every_route_allows_or_denies_as_the_table_says(app, client, brands, rol
         "migration_id": 1,
         "job_id": 1,
         "email_id": 1,
+        "token_id": 1,
         "link_id": 1,
     }
     login(client, "acme", email)

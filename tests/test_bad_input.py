@@ -123,6 +123,26 @@ def test_an_id_past_the_database_integer_is_a_404(admin, path):
     assert admin.get(path).status_code == 404
 
 
+def test_the_id_pattern_holds_exactly_the_database_integers():
+    import random
+    import re
+
+    from portal.edge import MAX_ID, IdConverter
+
+    pattern = re.compile(IdConverter.regex + r"\Z")
+    rng = random.Random(8)
+    numbers = [rng.randrange(0, 10**11) for _ in range(20_000)]
+    numbers += [0, 1, 9, 10, MAX_ID - 1, MAX_ID, MAX_ID + 1, 10**10 - 1, 2 * MAX_ID]
+    assert all(bool(pattern.match(str(n))) == (1 <= n <= MAX_ID) for n in numbers)
+    assert not pattern.match("01") and not pattern.match("٣")
+
+
+def test_a_huge_id_is_404_for_every_method_of_a_path(client, acme):
+    for method in ("get", "patch", "delete", "post"):
+        response = getattr(client, method)("/api/v1/clients/2147483648")
+        assert response.status_code == 404
+
+
 def test_the_largest_id_is_still_looked_up(admin):
     assert admin.get("/acme/clients/2147483647").status_code == 404
 

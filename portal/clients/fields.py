@@ -17,6 +17,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
+from portal.config import LANGUAGES
 from portal.extensions import db
 from portal.locale import country_choices, language_choices
 from portal.models import Address, Client, ClientGroup, ClientKind, Membership, Segment, User
@@ -47,6 +48,10 @@ class EditableField:
     # A choice field's words for every value it may hold, when the input offers fewer (staff
     # deactivated since are not offered, but the record and its History still name them).
     labels: Callable[[Client], dict[str, Any]] | None = None
+    # How the REST API types the value ("string" or "integer") and, for a fixed set of values,
+    # which ones; the values themselves are checked by the same WTForms field as the pages.
+    api_type: str = "string"
+    api_values: Callable[[], list[str]] | None = None
 
     def __post_init__(self):
         assert self.tab in FIELD_TABS, f"the record shows no fields on tab {self.tab!r}"
@@ -169,7 +174,14 @@ FIELDS: dict[str, EditableField] = {
     field.name: field
     for field in (
         # Personal data
-        EditableField("kind", _l("Type"), "personal", _enum(_l("Type"), ClientKind), kind="choice"),
+        EditableField(
+            "kind",
+            _l("Type"),
+            "personal",
+            _enum(_l("Type"), ClientKind),
+            kind="choice",
+            api_values=lambda: [k.value for k in ClientKind],
+        ),
         EditableField(
             "name", _l("Name"), "personal", _text(_l("Name"), required=True, max_length=200)
         ),
@@ -201,7 +213,12 @@ FIELDS: dict[str, EditableField] = {
             kind="mobile",
         ),
         EditableField(
-            "segment", _l("Segment"), "personal", _enum(_l("Segment"), Segment), kind="choice"
+            "segment",
+            _l("Segment"),
+            "personal",
+            _enum(_l("Segment"), Segment),
+            kind="choice",
+            api_values=lambda: [s.value for s in Segment],
         ),
         EditableField(
             "account_manager_id",
@@ -210,6 +227,7 @@ FIELDS: dict[str, EditableField] = {
             _choice(_l("Account manager"), _account_manager_choices, coerce=_optional_int),
             kind="choice",
             labels=_account_manager_labels,
+            api_type="integer",
         ),
         EditableField(
             "client_group_id",
@@ -218,6 +236,7 @@ FIELDS: dict[str, EditableField] = {
             _choice(_l("Client permission group"), _client_group_choices, coerce=_optional_int),
             kind="choice",
             saved_message=_l("Permissions linked."),
+            api_type="integer",
         ),
         EditableField(
             "locale",
@@ -225,6 +244,7 @@ FIELDS: dict[str, EditableField] = {
             "personal",
             _choice(_l("Language"), _language_choices),
             kind="choice",
+            api_values=lambda: list(LANGUAGES),
         ),
         EditableField(
             "country_code",

@@ -70,11 +70,13 @@ class ClientSearchForm(FlaskForm):
         }
 
 
-def record_form(fields, client, *, fresh: bool = False):
+def record_form(fields, client, *, fresh: bool = False, formdata=None):
     """A form for some registry fields of one client, filled with its current values.
 
     Only these fields and the version are bound: brand, ids and roles never come from input.
     `fresh` ignores the posted data: the stored values, to show after a refused save.
+    `formdata` checks values that did not come from a page (the API's JSON), with the same
+    fields and validators; such a request carries no CSRF token (it has a bearer token).
     """
 
     class RecordForm(FlaskForm):
@@ -84,6 +86,8 @@ def record_form(fields, client, *, fresh: bool = False):
         setattr(RecordForm, field.form_name, field.build(client))
     data = {field.form_name: field.get(client) for field in fields}
     extra = {"formdata": None} if fresh else {}
+    if formdata is not None:
+        extra = {"formdata": formdata, "meta": {"csrf": False}}
     form = RecordForm(data={**data, "version": client.version}, **extra)
     if "country_code" not in form:  # else the validators read the country being typed in
         form.country_code = client.country_code

@@ -108,6 +108,15 @@ class _Readable:
         return str(self.labels[name].get(value, value))
 
 
+def _actor(event: AuditEvent) -> str | None:
+    """Who made the change: a staff member, or an integration through its API token."""
+    if event.actor is not None:
+        return event.actor.name
+    if event.api_token is not None:
+        return _("API token “%(name)s”", name=event.api_token.name)
+    return None
+
+
 def history_of(client: Client, field: str | None = None) -> dict:
     """The newest events of the client first, optionally of one field, and the fields to filter."""
     base = scoped(AuditEvent).where(AuditEvent.client_id == client.id)
@@ -122,12 +131,16 @@ def history_of(client: Client, field: str | None = None) -> dict:
     query = base.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     if field:
         query = query.where(AuditEvent.field == field)
-    events = db.session.scalars(query.limit(HISTORY_LIMIT).options(selectinload(AuditEvent.actor)))
+    events = db.session.scalars(
+        query.limit(HISTORY_LIMIT).options(
+            selectinload(AuditEvent.actor), selectinload(AuditEvent.api_token)
+        )
+    )
     readable = _Readable(client)
     entries = [
         HistoryEntry(
             at=event.created_at,
-            actor=event.actor.name if event.actor else None,
+            actor=_actor(event),
             action=action_label(event.action),
             field=field_label(event.field),
             old=readable(event.field, event.old_value),

@@ -7,6 +7,8 @@ request's unit of work commits (portal/db.py).
 
 from __future__ import annotations
 
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,6 +28,7 @@ from portal.models import (
     utcnow,
 )
 from portal.passwords import hash_password
+from portal.tenancy import scoped
 
 
 class RecordError(Exception):
@@ -312,6 +315,14 @@ def unassign_asset(client: Client, asset: Asset, expected_version: int | None) -
 
 
 # --- creating and deleting ----------------------------------------------------------------
+
+
+def new_provider_user_id() -> str:
+    """A user ID for a client created in the portal, unused in its brand."""
+    while True:
+        candidate = secrets.token_hex(5).upper()
+        if db.session.scalar(scoped(Client).where(Client.provider_user_id == candidate)) is None:
+            return candidate
 
 
 def create_client(brand_id: int, values: dict, address: dict, contacts: list[dict]) -> Client:

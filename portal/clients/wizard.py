@@ -5,8 +5,6 @@ The draft lives in the user's session until it is saved; nothing reaches the dat
 
 from __future__ import annotations
 
-import secrets
-
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
@@ -109,7 +107,7 @@ def new_review():
             if k.startswith("address.")
         }
         address["country_code"] = values.get("country_code") or g.brand.country_code
-        values["provider_user_id"] = secrets.token_hex(5).upper()
+        values["provider_user_id"] = rules.new_provider_user_id()
         values["login_email"] = values.get("email", "")
         created = rules.create_client(g.brand.id, values, address, draft["contacts"])
         session.pop(DRAFT_KEY, None)

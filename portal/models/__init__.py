@@ -1,5 +1,6 @@
 """The data model: one module per aggregate, all re-exported here."""
 
+from portal.models.api import ApiToken
 from portal.models.asset import Asset
 from portal.models.audit import AuditEvent
 from portal.models.brand import Brand
@@ -40,6 +41,7 @@ from portal.models.user import AccountLink, Membership, StaffSession, User
 
 __all__ = [
     "AccountLink",
+    "ApiToken",
     "Address",
     "Asset",
     "BusinessUnit",

@@ -19,6 +19,8 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # An integration's changes name the API token that made them (and no staff user).
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
     # No foreign keys to brand or client: the trail must outlive what it describes.
     brand_id: Mapped[int | None] = mapped_column(index=True)
     client_id: Mapped[int | None]
@@ -30,6 +32,7 @@ class AuditEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
 
     actor: Mapped[User | None] = relationship()
+    api_token: Mapped[ApiToken | None] = relationship()  # noqa: F821 - defined in api.py
 
 
 class AuditTrailIsAppendOnly(Exception):
