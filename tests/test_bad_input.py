@@ -130,7 +130,7 @@ def test_the_id_pattern_holds_exactly_the_database_integers():
     from portal.edge import MAX_ID, IdConverter
 
     pattern = re.compile(IdConverter.regex + r"\Z")
-    rng = random.Random(8)
+    rng = random.Random(8)  # noqa: S311 - test data, not a secret
     numbers = [rng.randrange(0, 10**11) for _ in range(20_000)]
     numbers += [0, 1, 9, 10, MAX_ID - 1, MAX_ID, MAX_ID + 1, 10**10 - 1, 2 * MAX_ID]
     assert all(bool(pattern.match(str(n))) == (1 <= n <= MAX_ID) for n in numbers)
