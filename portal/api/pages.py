@@ -12,7 +12,7 @@ from wtforms import SelectChoice, SelectField, StringField
 from portal.api import tokens
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.models import ApiToken, PermissionGroup
+from portal.models import ApiToken, PermissionGroup, Role
 from portal.permissions import permission_required, signed_in
 from portal.tenancy import get_or_404, scoped
 from portal.validators import Normalized, check_text
@@ -37,7 +37,9 @@ class TokenForm(FlaskForm):
 @permission_required("admin.api")
 def api_tokens():
     groups = list(db.session.scalars(scoped(PermissionGroup).order_by(PermissionGroup.name)))
-    form = TokenForm(groups)
+    # Read-only unless the admin chooses more: a token's powers are granted, not assumed.
+    support = next((group.id for group in groups if group.builtin == Role.SUPPORT), None)
+    form = TokenForm(groups, data={"group_id": support})
     secret = None
     if form.validate_on_submit():
         group = next(group for group in groups if group.id == form.group_id.data)
@@ -46,7 +48,7 @@ def api_tokens():
             _("Token “%(name)s” created. Copy it now: it is shown only once.", name=made.name),
             "success",
         )
-        form = TokenForm(groups, formdata=None)
+        form = TokenForm(groups, formdata=None, data={"group_id": support})
     shown = db.session.scalars(
         scoped(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())
     ).all()
