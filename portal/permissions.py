@@ -44,6 +44,16 @@ CATALOGUE: tuple[Permission, ...] = (
     Permission("clients.create", _l("Create clients"), _l("Add new clients to the brand.")),
     Permission("clients.delete", _l("Delete clients"), _l("Remove clients from the brand.")),
     Permission(
+        "clients.export",
+        _l("Export clients"),
+        _l("Download the client list as a spreadsheet."),
+    ),
+    Permission(
+        "clients.import",
+        _l("Import clients"),
+        _l("Create and update clients from a spreadsheet."),
+    ),
+    Permission(
         "migrations.create",
         _l("Migrate clients"),
         _l("Move clients to another brand."),
@@ -105,6 +115,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "clients.status",
             "clients.login",
             "clients.create",
+            "clients.export",
+            "clients.import",
             "audit.view",
         }
     ),

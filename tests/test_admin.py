@@ -114,6 +114,7 @@ def test_every_route_allows_or_denies_as_the_table_says(app, client, brands, rol
         "job_id": 1,
         "email_id": 1,
         "token_id": 1,
+        "kind": "csv",
         "link_id": 1,
     }
     login(client, "acme", email)

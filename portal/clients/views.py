@@ -2,17 +2,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, g, request
+from flask import Response, abort, g, request, send_file, stream_with_context
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
 
-from portal.clients import bp
+from portal import audit
+from portal.clients import bp, spreadsheet
 from portal.clients.collections import collections_of_tab
 from portal.clients.fields import editable_fields, fields_of_tab
 from portal.clients.forms import ClientLoginForm, ClientSearchForm, PaymentForm, StatusForm
 from portal.clients.history import history_of
-from portal.clients.queries import free_assets, load_client_record, search_clients
+from portal.clients.queries import (
+    exported_clients,
+    free_assets,
+    load_client_record,
+    search_clients,
+)
 from portal.permissions import brands_where, can, permission_required
 from portal.rendering import render_page
 
@@ -58,6 +64,34 @@ def index():
         page=page,
         list_args=list_args,
         targets=targets,
+    )
+
+
+@bp.get("/clients/export.<any(csv, xlsx):kind>")
+@permission_required("clients.export")
+def export(kind: str):
+    """The list as it is filtered, as a spreadsheet (streamed: any size, little memory)."""
+    params = ClientSearchForm(request.args).cleaned()
+    audit.record(
+        "clients.exported",
+        brand_id=g.brand.id,
+        field="export",
+        new=kind,
+        note=", ".join(f"{key}={value}" for key, value in params.items() if value) or None,
+    )
+    clients = exported_clients(**params)
+    filename = f"{g.brand.slug}-clients-{date.today().isoformat()}.{kind}"
+    if kind == "xlsx":
+        return send_file(
+            spreadsheet.xlsx_file(clients, g.brand.name),
+            mimetype=spreadsheet.XLSX_TYPE,
+            download_name=filename,
+            as_attachment=True,
+        )
+    return Response(
+        stream_with_context(spreadsheet.csv_chunks(clients)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
