@@ -12,14 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
 from portal.extensions import db
-from portal.locale import country_choices, language_choices
+from portal.locale import LANGUAGE_NAMES, country_choices, language_choices
 from portal.models import Address, Client, ClientGroup, ClientKind, Membership, Segment, User
+from portal.models.types import LabelledEnum
 from portal.permissions import can
 from portal.tenancy import scoped
 from portal.validators import (
@@ -47,6 +49,9 @@ class EditableField:
     # A choice field's words for every value it may hold, when the input offers fewer (staff
     # deactivated since are not offered, but the record and its History still name them).
     labels: Callable[[Client], dict[str, Any]] | None = None
+    # A choice field's words for the client's own value, found without listing every choice
+    # (the record shows eleven fields: a sorted list of countries, a query of the staff...).
+    shown: Callable[[Client], Any] | None = None
 
     def __post_init__(self):
         assert self.tab in FIELD_TABS, f"the record shows no fields on tab {self.tab!r}"
@@ -66,6 +71,10 @@ class EditableField:
     def display(self, client: Client) -> str:
         """The stored value as the reader sees it (labels for choices)."""
         value = self.get(client)
+        if self.kind == "choice" and self.shown is not None:
+            return str(self.shown(client))
+        if isinstance(value, LabelledEnum):
+            return value.label
         if self.kind == "choice":
             key = audit_value(value) or ""
             return str(self.value_labels(client).get(key, value or ""))
@@ -161,6 +170,24 @@ def _client_group_choices(client):
     return [SelectChoice("", _l("No group")), *(SelectChoice(str(g.id), g.name) for g in groups)]
 
 
+def _account_manager_shown(client):
+    manager = client.account_manager
+    return manager.name if manager is not None else _l("No account manager")
+
+
+def _client_group_shown(client):
+    group = client.client_group
+    return group.name if group is not None else _l("No group")
+
+
+def _language_shown(client):
+    return LANGUAGE_NAMES.get(client.locale, client.locale)
+
+
+def _country_shown(client):
+    return get_locale().territories.get(client.country_code, client.country_code)
+
+
 def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
@@ -210,6 +237,7 @@ FIELDS: dict[str, EditableField] = {
             _choice(_l("Account manager"), _account_manager_choices, coerce=_optional_int),
             kind="choice",
             labels=_account_manager_labels,
+            shown=_account_manager_shown,
         ),
         EditableField(
             "client_group_id",
@@ -218,6 +246,7 @@ FIELDS: dict[str, EditableField] = {
             _choice(_l("Client permission group"), _client_group_choices, coerce=_optional_int),
             kind="choice",
             saved_message=_l("Permissions linked."),
+            shown=_client_group_shown,
         ),
         EditableField(
             "locale",
@@ -225,6 +254,7 @@ FIELDS: dict[str, EditableField] = {
             "personal",
             _choice(_l("Language"), _language_choices),
             kind="choice",
+            shown=_language_shown,
         ),
         EditableField(
             "country_code",
@@ -232,6 +262,7 @@ FIELDS: dict[str, EditableField] = {
             "personal",
             _choice(_l("Country"), _country_choices),
             kind="choice",
+            shown=_country_shown,
         ),
         # Address, on the Other tab
         EditableField(

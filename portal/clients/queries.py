@@ -26,9 +26,10 @@ from datetime import datetime
 
 from flask import g
 from sqlalchemy import and_, func, literal, or_, select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from portal.clients.collections import COLLECTIONS
+from portal.clients.collections import COLLECTIONS, collections_of_tab
+from portal.clients.fields import FIELD_TABS, fields_of_tab
 from portal.edge import MAX_ID, has_control_characters
 from portal.extensions import db
 from portal.models import Asset, Client, fts_brand_ids, fts_phrase
@@ -334,18 +335,33 @@ def asset_counts(client_ids: list[int]) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
-def load_client_record(client_id: int) -> Client | None:
-    """A client of this brand with everything its record page shows, in a fixed few queries."""
+def load_client_record(client_id: int, tab: str | None = None) -> Client | None:
+    """A client of this brand with what its record page shows at `tab` (every tab when None),
+    in a fixed few statements."""
     return db.session.scalar(
-        scoped(Client)
-        .where(Client.id == client_id)
-        .options(
-            selectinload(Client.address),
+        scoped(Client).where(Client.id == client_id).options(*_record_relations(tab))
+    )
+
+
+def _record_relations(tab: str | None) -> list:
+    """Loader options for what a tab of the record shows: its fields, its lists, its badges."""
+    if tab is None:
+        return [
+            joinedload(Client.address),
+            joinedload(Client.account_manager),
+            joinedload(Client.client_group),
             *(selectinload(collection.attribute) for collection in COLLECTIONS.values()),
             selectinload(Client.assets),
-            selectinload(Client.account_manager),
-        )
-    )
+        ]
+    options = [selectinload(collection.attribute) for collection in collections_of_tab(tab)]
+    fields = fields_of_tab(tab) if tab in FIELD_TABS else []
+    if any(field.name.startswith("address.") for field in fields):
+        options.append(joinedload(Client.address))
+    if tab == "personal":  # the names its choices show (EditableField.shown)
+        options += [joinedload(Client.account_manager), joinedload(Client.client_group)]
+    if tab == "equipment":
+        options.append(selectinload(Client.assets))
+    return options
 
 
 FREE_ASSETS_SHOWN = 500
