@@ -64,6 +64,7 @@ RARE_TERM = "xylophone"  # in no client: the whole brand must be ruled out
 SAVE_FIELD = "email"
 SAVE_CLIENTS = 200  # each round saves these, one after the other, each with a new value
 MIXED_REQUESTS = 10_000
+ACCEPT_ENCODING = "gzip, deflate, br, zstd"
 SIZE_NAMES = {100_000: "100k", 1_000_000: "1m"}
 
 
@@ -343,7 +344,8 @@ class Target:
         return server.base + (self.path if self.save is None else "/")
 
     def wrk_env(self, session: Session, round_index: int) -> dict:
-        headers = {"Cookie": session.cookie} | self.headers
+        # What a browser sends: the portal compresses what it answers (portal/assets.py).
+        headers = {"Cookie": session.cookie, "Accept-Encoding": ACCEPT_ENCODING} | self.headers
         env = {"BENCH_HEADERS": "\n".join(f"{k}: {v}" for k, v in headers.items())}
         if self.save is not None:
             # A fresh slice of clients each round, so that every version is known.
@@ -396,7 +398,7 @@ def run_wrk(url: str, env: dict, seconds: float, connections: int) -> dict:
         "wrk",
         "-t1",
         f"-c{connections}",
-        f"-d{seconds}s",
+        f"-d{max(1, round(seconds))}s",
         "--timeout",
         "30s",
         "-s",
@@ -413,7 +415,7 @@ def run_wrk(url: str, env: dict, seconds: float, connections: int) -> dict:
 
 
 def body_sizes(session: Session, target: Target) -> dict:
-    """Bytes of one answer, as sent and (when the portal compresses) gzip-compressed."""
+    """Bytes of one answer's body, and as the portal sends it to a browser (compressed)."""
     path = target.path
     data = None
     headers = dict(target.headers)
@@ -425,7 +427,35 @@ def body_sizes(session: Session, target: Target) -> dict:
     status, _, body = session.request(path, data=data, headers=headers)
     if target.save is not None:  # the next round must know this client's version
         target.save[-1][1] = int(re.search(rb'name="version" value="(\d+)"', body).group(1))
-    return {"status": status, "bytes": len(body), "gzip_bytes": len(gzip.compress(body, 6))}
+        cid, version = target.save[-1]
+        data = {"version": version, SAVE_FIELD: f"again{cid}@example.com"}
+    browser = headers | {"Accept-Encoding": ACCEPT_ENCODING}
+    _, sent_headers, sent = session.request(path, data=data, headers=browser)
+    if target.save is not None:
+        target.save[-1][1] = int(
+            re.search(rb'name="version" value="(\d+)"', _decoded(sent_headers, sent)).group(1)
+        )
+    return {
+        "status": status,
+        "bytes": len(body),
+        "sent_bytes": len(sent),
+        "encoding": sent_headers.get("Content-Encoding", ""),
+    }
+
+
+def _decoded(headers, body: bytes) -> bytes:
+    encoding = headers.get("Content-Encoding", "")
+    if encoding == "gzip":
+        return gzip.decompress(body)
+    if encoding == "br":
+        import brotli
+
+        return brotli.decompress(body)
+    if encoding == "zstd":
+        from backports import zstd
+
+        return zstd.decompress(body)
+    return body
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -653,7 +683,7 @@ def report(results: dict) -> str:
         lines.append("")
         lines.append(f"### {label}")
         lines.append("")
-        lines.append("| page | req/s | p50 ms | p99 ms | × portal hello | bytes (gzip) |")
+        lines.append("| page | req/s | p50 ms | p99 ms | × portal hello | bytes (sent) |")
         lines.append("| --- | ---: | ---: | ---: | ---: | ---: |")
         for key, name in labels.items():
             runs = group.get(key)
@@ -664,7 +694,9 @@ def report(results: dict) -> str:
             if key == "bare":
                 ratio = f"(hello = {reference / bare:.2f}× bare)"
             size = sizes.get(key)
-            size_text = f"{size['bytes']:,} ({size['gzip_bytes']:,})" if size else ""
+            size_text = ""
+            if size:
+                size_text = f"{size['bytes']:,} ({size['sent_bytes']:,} {size['encoding']})"
             lines.append(
                 f"| {name} | {rps:,.0f} | {median([f['p50_us'] for f in runs]) / 1000:.2f} | "
                 f"{median([f['p99_us'] for f in runs]) / 1000:.2f} | {ratio} | {size_text} |"
