@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install demo serve test lint bench translations clean
+.PHONY: install demo serve test lint bench bench-migration translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,11 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The portal served by gunicorn and loaded by wrk (bench/serve.py; docs/performance.md).
 bench:
-	$(BIN)/python bench/client_list.py
+	$(BIN)/python bench/serve.py
+
+bench-migration:
 	$(BIN)/python bench/bulk_migration.py
 
 translations:

@@ -79,6 +79,10 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    # The search index's FTS tables and trigram index live outside the metadata.
+    from portal.models import outside_metadata
+
+    conf_args.setdefault("include_name", outside_metadata)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

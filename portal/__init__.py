@@ -56,10 +56,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from portal import (
+        assets,
         models,  # noqa: F401 - the models must be known to Alembic and SQLAlchemy
         throttle,  # noqa: F401 - registers the database:// rate-limit store
     )
-    from portal.locale import select_locale
+    from portal.locale import install_template_gettext, select_locale
 
     # `portal.db` is the unit of work (portal/db.py); the SQLAlchemy object is extensions.db.
     extensions.db.init_app(app)
@@ -68,7 +69,9 @@ def _init_extensions(app: Flask) -> None:
     htmx.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
+    assets.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
     from portal.auth.rules import load_session_user

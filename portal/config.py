@@ -75,6 +75,8 @@ def load_settings(instance_path: Path) -> dict:
         "TRUST_PROXY": _env_bool("TRUST_PROXY", False),
         # Invitations and password links emailed to account holders stop working after this.
         "ACCOUNT_LINK_HOURS": int(os.environ.get("ACCOUNT_LINK_HOURS", "48")),
+        # Text answers compressed by the portal; off where a reverse proxy compresses them.
+        "COMPRESS_RESPONSES": _env_bool("COMPRESS_RESPONSES", True),
         # Browsers keep to https for a year once they have seen the portal over https.
         "HSTS": _env_bool("HSTS", not development),
         # Outgoing mail: with no MAIL_SERVER, emails wait in the outbox (Administration).

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, has_request_context, request, session
-from flask_babel import get_locale
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -45,3 +45,30 @@ def country_choices() -> list[SelectChoice]:
         key=lambda code: territories[code],
     )
     return [SelectChoice(code, territories[code]) for code in codes]
+
+
+def catalog():
+    """The translations of the request's language, found once per request and language.
+
+    Flask-Babel finds them again on every call (context lookups, the locale made a string),
+    and a list page translates a few hundred strings. Keyed by the locale object, so that
+    force_locale (an email in its recipient's language) gets its own."""
+    if not has_app_context():
+        return get_translations()
+    locale = get_locale()
+    known = g.get("_catalog")
+    if known is None or known[0] is not locale:
+        known = g._catalog = (locale, get_translations())
+    return known[1]
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Templates translate through `catalog()` (Flask-Babel installs callables that look the
+    catalog up again each time)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalog().ugettext(s),
+        ngettext=lambda s, p, n: catalog().ungettext(s, p, n),
+        pgettext=lambda c, s: catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
+        newstyle=True,
+    )

@@ -3,18 +3,43 @@
 The brand is read once per request from the URL; a signed-in user who is not a member of it
 (and not a platform admin) gets 404 for every URL of the brand, so nothing hints that an id
 exists there.
+
+A signed-in request reads its brand in the same statement as its session, its user and the
+user's membership there (`session_and_brand`, called by the session's user loader): one
+statement before the view, however the request is authorised. The statements are built once,
+at import: building a SELECT costs more than running it.
 """
 
 from __future__ import annotations
 
 from flask import abort, g, request
 from flask_login import current_user
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.extensions import db
-from portal.models import Brand, Membership
+from portal.models import Brand, Membership, PermissionGroup, StaffSession, User
 from portal.models.brand import SLUG
+
+_BRAND_BY_SLUG = select(Brand).where(Brand.slug == bindparam("slug"))
+# The session of the cookie and its user; for a brand's URL, the brand and the user's active
+# membership there with its group (NULLs for a URL of no brand, an unknown slug, a non-member).
+_SESSION_AND_BRAND = (
+    select(StaffSession, User, Brand, Membership, PermissionGroup)
+    .join(User, User.id == StaffSession.user_id)
+    .outerjoin(Brand, Brand.slug == bindparam("slug"))
+    .outerjoin(
+        Membership,
+        and_(
+            Membership.user_id == User.id,
+            Membership.brand_id == Brand.id,
+            Membership.active.is_(True),
+        ),
+    )
+    .outerjoin(PermissionGroup, PermissionGroup.id == Membership.group_id)
+    .where(StaffSession.key == bindparam("key"))
+)
 
 # Open to a browser signed in elsewhere: signing out works wherever one stands, and an emailed
 # link works whoever else is signed in on the same computer.
@@ -25,14 +50,35 @@ def pull_brand(endpoint, values) -> None:
     """url_value_preprocessor: turn <brand_slug> into g.brand, 404 for an unknown slug."""
     g.brand = None
     g.membership = None
+    g.brand_slug = None
     if not values or "brand_slug" not in values:
         return
     slug = values.pop("brand_slug")
     # A slug that no brand could have never reaches the database (a NUL byte, 10 KB of text).
-    brand = db.session.scalar(select(Brand).where(Brand.slug == slug)) if SLUG.match(slug) else None
-    if brand is None:
+    if not SLUG.match(slug):
         abort(404)
-    g.brand = brand
+    g.brand_slug = slug
+    # Signed in, the user loader has just read the brand with the session (session_and_brand).
+    if not current_user.is_authenticated or g.brand is None:
+        g.brand = db.session.scalar(_BRAND_BY_SLUG, {"slug": slug})
+    if g.brand is None:
+        abort(404)
+
+
+def session_and_brand(key: str) -> StaffSession | None:
+    """The staff session of `key`, with its user and, in the same statement, the brand of the
+    URL (g.brand) and the user's active membership there (g.membership)."""
+    row = db.session.execute(_SESSION_AND_BRAND, {"key": key, "slug": g.get("brand_slug")}).first()
+    if row is None:
+        return None
+    staff_session, user, brand, membership, group = row
+    # Loaded: the relations must not read them again (nor lose them, held only weakly).
+    set_committed_value(staff_session, "user", user)
+    if membership is not None:
+        set_committed_value(membership, "group", group)
+    if brand is not None:
+        g.brand, g.membership, g.membership_read_for = brand, membership, staff_session.user_id
+    return staff_session
 
 
 def add_brand(endpoint, values) -> None:
@@ -50,7 +96,8 @@ def check_membership() -> None:
     brand = g.get("brand")
     if brand is None or not current_user.is_authenticated or request.endpoint in OPEN_ENDPOINTS:
         return
-    g.membership = membership_of(current_user, brand)
+    if g.get("membership_read_for") != current_user.id:  # not read with the session
+        g.membership = membership_of(current_user, brand)
     allowed = current_user.is_platform_admin or (g.membership is not None and brand.active)
     if not allowed:
         g.brand = None  # the 404 page must not show the brand either

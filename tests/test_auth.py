@@ -225,3 +225,20 @@ def test_passwords_are_stored_as_argon2id_hashes(ctx):
     user = make_user("x@north.test")
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash
+
+
+def test_every_rate_limited_view_is_checked_by_the_limiter(app):
+    """Flask-Limiter skips requests outside throttle.LIMITED_*: a limit declared on any other
+    view or blueprint would never apply."""
+    from flask_limiter.util import get_qualified_name
+
+    from portal.extensions import limiter
+    from portal.throttle import LIMITED_BLUEPRINTS, LIMITED_ENDPOINTS
+
+    limited = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if get_qualified_name(view) in limiter._marked_for_limiting
+    }
+    assert limited == set(LIMITED_ENDPOINTS)
+    assert set(limiter.limit_manager._blueprint_limits) == set(LIMITED_BLUEPRINTS)

@@ -153,3 +153,38 @@ def test_user_content_is_escaped(app, client):
         page = client.get(url).text
         assert "<img src=x" not in page and '<div hx-get="/admin">' not in page
         assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+@pytest.mark.parametrize(
+    "tab, statements",
+    [
+        # the session with brand and membership; the client with what the tab shows (joined:
+        # the address, the account manager, the client group); the header's brands; plus one
+        # per list the tab shows (portal/clients/collections.py)
+        ("personal", 3),
+        ("status", 3),
+        ("login", 3),
+        ("documents", 4),
+        ("other", 7),
+        ("equipment", 6),  # and its devices, the free devices and their count
+    ],
+)
+def test_record_runs_a_fixed_number_of_queries(app, signed_in, record, tab, statements):
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = signed_in.get(f"/acme/clients/{record.id}?tab={tab}")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    assert len(seen) == statements, "\n".join(seen)

@@ -13,7 +13,7 @@ from portal import audit
 from portal.extensions import db
 from portal.models import AccountLink, Brand, LinkPurpose, StaffSession, User, utcnow
 from portal.passwords import hash_password, verify_password
-from portal.tenancy import membership_of
+from portal.tenancy import membership_of, session_and_brand
 
 # last_seen_at is written at most this often, so browsing does not write on every request.
 _SEEN_GRANULARITY = timedelta(minutes=1)
@@ -52,8 +52,10 @@ def start_session(user: User, brand: Brand) -> StaffSession:
 
 
 def load_session_user(key: str) -> User | None:
-    """Flask-Login's user loader: the cookie names a server-side session, which must be live."""
-    staff_session = db.session.get(StaffSession, key)
+    """Flask-Login's user loader: the cookie names a server-side session, which must be live.
+
+    The same statement reads the brand of the URL and the user's membership there."""
+    staff_session = session_and_brand(key)
     if staff_session is None or staff_session.revoked_at is not None:
         return None
     user = staff_session.user

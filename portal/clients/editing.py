@@ -104,7 +104,7 @@ def edit_tab(client_id: int, tab: str):
 
 def _record_tab(client_id: int, tab: str, status: int = 200, **context):
     """Render a tab of the record again (htmx: only the tab) after a change or refusal."""
-    client = load_client_record(client_id)
+    client = load_client_record(client_id, tab)
     return render_record(client, tab, status=status, **context)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectChoice, SelectField, StringField
@@ -19,8 +20,9 @@ from wtforms.validators import Optional
 
 from portal.config import LANGUAGES
 from portal.extensions import db
-from portal.locale import country_choices, language_choices
+from portal.locale import LANGUAGE_NAMES, country_choices, language_choices
 from portal.models import Address, Client, ClientGroup, ClientKind, Membership, Segment, User
+from portal.models.types import LabelledEnum
 from portal.permissions import can
 from portal.tenancy import scoped
 from portal.validators import (
@@ -52,6 +54,9 @@ class EditableField:
     # which ones; the values themselves are checked by the same WTForms field as the pages.
     api_type: str = "string"
     api_values: Callable[[], list[str]] | None = None
+    # A choice field's words for the client's own value, found without listing every choice
+    # (the record shows eleven fields: a sorted list of countries, a query of the staff...).
+    shown: Callable[[Client], Any] | None = None
 
     def __post_init__(self):
         assert self.tab in FIELD_TABS, f"the record shows no fields on tab {self.tab!r}"
@@ -71,6 +76,10 @@ class EditableField:
     def display(self, client: Client) -> str:
         """The stored value as the reader sees it (labels for choices)."""
         value = self.get(client)
+        if self.kind == "choice" and self.shown is not None:
+            return str(self.shown(client))
+        if isinstance(value, LabelledEnum):
+            return value.label
         if self.kind == "choice":
             key = audit_value(value) or ""
             return str(self.value_labels(client).get(key, value or ""))
@@ -166,6 +175,24 @@ def _client_group_choices(client):
     return [SelectChoice("", _l("No group")), *(SelectChoice(str(g.id), g.name) for g in groups)]
 
 
+def _account_manager_shown(client):
+    manager = client.account_manager
+    return manager.name if manager is not None else _l("No account manager")
+
+
+def _client_group_shown(client):
+    group = client.client_group
+    return group.name if group is not None else _l("No group")
+
+
+def _language_shown(client):
+    return LANGUAGE_NAMES.get(client.locale, client.locale)
+
+
+def _country_shown(client):
+    return get_locale().territories.get(client.country_code, client.country_code)
+
+
 def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
@@ -228,6 +255,7 @@ FIELDS: dict[str, EditableField] = {
             kind="choice",
             labels=_account_manager_labels,
             api_type="integer",
+            shown=_account_manager_shown,
         ),
         EditableField(
             "client_group_id",
@@ -237,6 +265,7 @@ FIELDS: dict[str, EditableField] = {
             kind="choice",
             saved_message=_l("Permissions linked."),
             api_type="integer",
+            shown=_client_group_shown,
         ),
         EditableField(
             "locale",
@@ -245,6 +274,7 @@ FIELDS: dict[str, EditableField] = {
             _choice(_l("Language"), _language_choices),
             kind="choice",
             api_values=lambda: list(LANGUAGES),
+            shown=_language_shown,
         ),
         EditableField(
             "country_code",
@@ -252,6 +282,7 @@ FIELDS: dict[str, EditableField] = {
             "personal",
             _choice(_l("Country"), _country_choices),
             kind="choice",
+            shown=_country_shown,
         ),
         # Address, on the Other tab
         EditableField(

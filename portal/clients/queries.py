@@ -1,4 +1,20 @@
-"""Finding clients: search, filters, sorting and keyset pagination of the list."""
+"""Finding clients: search, filters, sorting and keyset pagination of the list.
+
+What a search finds (`Search`): every word of the query, folded, in the client's search text
+(name, emails, user ID, document, phone numbers; models.client_search_text), or else the
+digits of the query (three or more) in its numbers. The words of three characters or more are
+found through the trigram index (portal/models/search.py), the shorter ones then among the
+rows those found. A query of short words only, which no trigram can find, is the start of the
+name: a range of the (brand, name) index.
+
+How much a page costs does not grow with the brand:
+- the count stops at COUNT_CAP (the page says "more than 10,000");
+- a page is a keyset range of the index of its sort order (`_beyond`), deep or not;
+- a search asks the index for its matches in the brand first, at most FEW + 1 of them. When
+  there are no more, the page sorts those; when there are more, the matches are common and the
+  next WALK rows in list order hold the page's, as a rule; only when they do not is the whole
+  search walked. The same rows come back whichever way (tests compare with a plain scan).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +24,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import g
 from sqlalchemy import and_, func, literal, or_, select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from portal.clients.collections import COLLECTIONS
+from portal.clients.collections import COLLECTIONS, collections_of_tab
+from portal.clients.fields import FIELD_TABS, fields_of_tab
 from portal.edge import MAX_ID, has_control_characters
 from portal.extensions import db
-from portal.models import Address, Asset, Client
+from portal.models import Address, Asset, Client, fts_brand_ids, fts_phrase
 from portal.tenancy import scoped
 from portal.text import digits, fold
 
@@ -25,27 +43,120 @@ SORT_COLUMNS = {
     "created": (Client.created_at, False),
     "-created": (Client.created_at, True),
 }
+TRIGRAM = 3  # shorter words are looked for at the start of the name
+COUNT_CAP = 10_000
+FEW = 1_000  # a search with at most this many matches sorts them all
+WALK = 1_000  # else the page's rows are looked for in this many rows of the list first
 
 
 @dataclass
 class ClientPage:
     clients: list[Client]
-    total: int
+    total: int  # COUNT_CAP + 1 stands for "more than COUNT_CAP"
     next_cursor: str | None = None
     prev_cursor: str | None = None
     asset_counts: dict[int, int] = field(default_factory=dict)
 
+    @property
+    def more_than(self) -> int | None:
+        """COUNT_CAP when there are more clients than were counted, else None."""
+        return COUNT_CAP if self.total > COUNT_CAP else None
+
+
+def _sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+@dataclass(frozen=True)
+class Search:
+    """The words of a query, as the list's search reads them."""
+
+    words: tuple[str, ...]
+    number: str | None  # the query's digits, three or more: found anywhere, as an alternative
+
+    @classmethod
+    def parse(cls, q: str) -> Search:
+        words = tuple(fold(q).split())
+        number = digits(q)
+        return cls(words, number if len(number) >= TRIGRAM and number not in words else None)
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+    @property
+    def long_words(self) -> tuple[str, ...]:
+        """The words the trigram index finds."""
+        return tuple(w for w in self.words if len(w) >= TRIGRAM)
+
+    @property
+    def short_words(self) -> tuple[str, ...]:
+        return tuple(w for w in self.words if len(w) < TRIGRAM)
+
+    @property
+    def prefix(self) -> str | None:
+        """A query of short words only, which no trigram finds: the start of the name."""
+        if self.words and self.number is None and not self.long_words:
+            return " ".join(self.words)
+        return None
+
+    @property
+    def indexed(self) -> bool:
+        """Whether the trigram index finds every match (and maybe more: short words aside)."""
+        return bool(self.long_words)
+
+    def condition(self, *, index: bool = True):
+        """The SQL condition. `index=False`: the same rows without the trigram index (LIKE)."""
+        if self.prefix is not None:
+            return _name_starts(self.prefix)
+        contains = _fts_contains if index and _sqlite() else _like_contains
+        # The short words are tested on the rows the long ones found (or on the walk's).
+        words = [contains(self.long_words)] if self.long_words else []  # one FTS query
+        found = and_(*words, *(_like_contains((w,)) for w in self.short_words))
+        return or_(found, contains((self.number,))) if self.number else found
+
+    def index_ids(self, limit: int) -> list[int]:
+        """Up to `limit` ids of the brand's clients the trigram index finds (short words and
+        filters aside): straight from the FTS table on SQLite, from the GIN index on
+        PostgreSQL."""
+        if _sqlite():
+            query = fts_brand_ids(g.brand.id, self.fts_query()).limit(limit)
+        else:
+            found = _like_contains(self.long_words)
+            if self.number is not None:
+                found = or_(found, _like_contains((self.number,)))
+            query = scoped(Client).with_only_columns(Client.id).where(found).limit(limit)
+        return list(db.session.scalars(query))
+
+    def fts_query(self) -> str:
+        """The FTS5 query of what the index finds: every long word, or the number."""
+        words = " AND ".join(map(fts_phrase, self.long_words))
+        return f"({words}) OR {fts_phrase(self.number)}" if self.number else words
+
+
+def _like_contains(texts):
+    return and_(*(Client.search_text.contains(t, autoescape=True) for t in texts))
+
+
+def _fts_contains(texts):
+    # `id + 0`: the walk of the list's order filters by the FTS matches; SQLite, left to
+    # itself, would drive by them and sort every match.
+    query = " AND ".join(map(fts_phrase, texts))
+    return (Client.id + 0).in_(fts_brand_ids(g.brand.id, query).scalar_subquery())
+
+
+def _name_starts(prefix: str):
+    """The name starts with `prefix`: a range of the (brand, name) index (byte order on both
+    databases, see Client.name_key), and the exact test."""
+    starts = [Client.name_key >= prefix, Client.name_key.startswith(prefix, autoescape=True)]
+    if ord(prefix[-1]) < 0x10FFFF:
+        starts.append(Client.name_key < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    return and_(*starts)
+
 
 def search_condition(q: str):
-    """Every word of the query in the client's search text, or its digits in a number."""
-    words = fold(q).split()
-    if not words:
-        return None
-    condition = and_(*(Client.search_text.contains(w, autoescape=True) for w in words))
-    number = digits(q)
-    if len(number) >= 3 and number not in words:
-        condition = or_(condition, Client.search_text.contains(number, autoescape=True))
-    return condition
+    """The SQL condition of the list's search for `q` (None for no search)."""
+    search = Search.parse(q)
+    return search.condition() if search else None
 
 
 def encode_cursor(sort: str, client: Client) -> str:
@@ -98,8 +209,9 @@ def search_clients(
     after: str | None = None,
     before: str | None = None,
 ) -> ClientPage:
-    query = filtered_clients(q=q, status=status, payment=payment, access=access)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    search = Search.parse(q)
+    filters = _filters(status=status, payment=payment, access=access)
+    query = scoped(Client).where(*filters)
 
     column, descending = SORT_COLUMNS[sort]
     after_key = decode_cursor(sort, after)
@@ -107,20 +219,38 @@ def search_clients(
     backwards = before_key is not None
     # Walking backwards is walking forwards in the reverse order, then flipping the page.
     reverse = descending != backwards
+    cursor = []
     if after_key or before_key:
         value, client_id = after_key or before_key
-        query = query.where(_beyond(column, value, client_id, forward=not reverse))
+        cursor.append(_beyond(column, value, client_id, forward=not reverse))
     order = (column.desc(), Client.id.desc()) if reverse else (column.asc(), Client.id.asc())
-    rows = list(
-        db.session.scalars(
-            query.order_by(*order).limit(per_page + 1).options(selectinload(Client.account_manager))
-        )
-    )
+
+    def rows_of(select_):
+        return list(db.session.scalars(select_.where(*cursor).order_by(*order).limit(per_page + 1)))
+
+    ids = search.index_ids(FEW + 1) if search.indexed else None
+    if not search:
+        total = _capped_count(query)
+        rows = rows_of(query)
+    elif ids == []:  # the index knows no match
+        total, rows = 0, []
+    elif ids is not None and len(ids) <= FEW:  # few matches: sort them
+        exact = not (filters or search.short_words)  # else the ids hold more than the matches
+        query = query.where(Client.id.in_(ids))
+        if not exact:
+            query = query.where(search.condition(index=False))
+        total = len(ids) if exact else _capped_count(query)
+        rows = rows_of(query)
+    else:  # common words: the next rows of the list hold the page's, as a rule
+        total = _search_count(search, query, filters)
+        rows = _walk(query, search, cursor, order, column, reverse, per_page)
+        if rows is None:
+            rows = rows_of(query.where(search.condition()))
+
     has_more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards:
         rows.reverse()
-
     page = ClientPage(clients=rows, total=total)
     if rows:
         has_next = True if backwards else has_more
@@ -133,17 +263,56 @@ def search_clients(
     return page
 
 
+def _walk(query, search: Search, cursor, order, column, reverse, per_page: int) -> list | None:
+    """The page from the next WALK rows of the list (a range of its index, filtered without
+    the trigram index); None when they hold fewer than a page and more rows follow."""
+    window = (
+        scoped(Client)
+        .with_only_columns(column, Client.id)
+        .where(*cursor)
+        .order_by(*order)
+        .offset(WALK - 1)
+        .limit(1)
+    )
+    edge = db.session.execute(window).first()
+    walked = query.where(*cursor, search.condition(index=False))
+    if edge is not None:  # the range ends at the WALK-th row
+        walked = walked.where(_beyond(column, *edge, forward=reverse) | (Client.id == edge[1]))
+    rows = list(db.session.scalars(walked.order_by(*order).limit(per_page + 1)))
+    return rows if edge is None or len(rows) > per_page else None
+
+
+def _search_count(search: Search, query, filters) -> int:
+    """The brand's matches, counted up to COUNT_CAP + 1: from the FTS table alone when it
+    answers the whole search (SQLite), else as any count."""
+    if _sqlite() and filters == [] and not search.short_words and search.indexed:
+        matches = fts_brand_ids(g.brand.id, search.fts_query()).limit(COUNT_CAP + 1)
+        return db.session.scalar(select(func.count()).select_from(matches.subquery()))
+    return _capped_count(query.where(search.condition()))
+
+
+def _capped_count(query) -> int:
+    """How many rows `query` has, counting no further than COUNT_CAP + 1."""
+    capped = query.with_only_columns(Client.id).order_by(None).limit(COUNT_CAP + 1)
+    return db.session.scalar(select(func.count()).select_from(capped.subquery()))
+
+
+def _filters(*, status=None, payment=None, access=None) -> list:
+    filters = []
+    if status:
+        filters.append(Client.status == status)
+    if payment:
+        filters.append(Client.payment_status == payment)
+    if access:
+        filters.append(Client.has_access if access == "yes" else ~Client.has_access)
+    return filters
+
+
 def filtered_clients(*, q="", status=None, payment=None, access=None):
     """The brand's clients that the list's search and filters find."""
-    query = scoped(Client)
+    query = scoped(Client).where(*_filters(status=status, payment=payment, access=access))
     if (condition := search_condition(q)) is not None:
         query = query.where(condition)
-    if status:
-        query = query.where(Client.status == status)
-    if payment:
-        query = query.where(Client.payment_status == payment)
-    if access:
-        query = query.where(Client.has_access if access == "yes" else ~Client.has_access)
     return query
 
 
@@ -189,18 +358,33 @@ def asset_counts(client_ids: list[int]) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
-def load_client_record(client_id: int) -> Client | None:
-    """A client of this brand with everything its record page shows, in a fixed few queries."""
+def load_client_record(client_id: int, tab: str | None = None) -> Client | None:
+    """A client of this brand with what its record page shows at `tab` (every tab when None),
+    in a fixed few statements."""
     return db.session.scalar(
-        scoped(Client)
-        .where(Client.id == client_id)
-        .options(
-            selectinload(Client.address),
+        scoped(Client).where(Client.id == client_id).options(*_record_relations(tab))
+    )
+
+
+def _record_relations(tab: str | None) -> list:
+    """Loader options for what a tab of the record shows: its fields, its lists, its badges."""
+    if tab is None:
+        return [
+            joinedload(Client.address),
+            joinedload(Client.account_manager),
+            joinedload(Client.client_group),
             *(selectinload(collection.attribute) for collection in COLLECTIONS.values()),
             selectinload(Client.assets),
-            selectinload(Client.account_manager),
-        )
-    )
+        ]
+    options = [selectinload(collection.attribute) for collection in collections_of_tab(tab)]
+    fields = fields_of_tab(tab) if tab in FIELD_TABS else []
+    if any(field.name.startswith("address.") for field in fields):
+        options.append(joinedload(Client.address))
+    if tab == "personal":  # the names its choices show (EditableField.shown)
+        options += [joinedload(Client.account_manager), joinedload(Client.client_group)]
+    if tab == "equipment":
+        options.append(selectinload(Client.assets))
+    return options
 
 
 FREE_ASSETS_SHOWN = 500

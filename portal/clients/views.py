@@ -98,12 +98,12 @@ def export(kind: str):
 @bp.get("/clients/<int:client_id>")
 @permission_required("clients.view")
 def record(client_id: int):
-    client = load_client_record(client_id)
-    if client is None:
-        abort(404)
     tab = request.args.get("tab", "personal")
     if tab not in RECORD_TABS:
         tab = "personal"
+    client = load_client_record(client_id, tab)
+    if client is None:
+        abort(404)
     return render_record(client, tab)
 
 

@@ -19,8 +19,9 @@ the rows must carry what the hooks would have filled in:
 
 - `clients.name_key` and `clients.search_text`, which `Client.refresh_derived` sets on every
   flush; their column defaults are "", which would hide the clients from the list's search
-  and sort. `client_derived_columns` computes them with the model's own functions,
-  `portal.text.fold` and `portal.models.client_search_text`, in the worker process.
+  and sort. They are computed by the same function, `portal.models.derived_columns`, in the
+  worker process. The search index follows by itself (portal/models/search.py: PostgreSQL's
+  GIN index, SQLite's triggers into its FTS table).
 - `client_id` on each child row: the new clients' ids are read back after each client batch,
   by (brand, provider_user_id), which is unique.
 
@@ -35,12 +36,10 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext
-from functools import lru_cache
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 
 from portal.db import transaction
-from portal.demo.data import Row
 from portal.demo.drafts import BrandPlan, Draft, client_draft, stock_row
 from portal.extensions import db
 from portal.models import (
@@ -56,10 +55,9 @@ from portal.models import (
     PaymentMethod,
     PermissionGroup,
     User,
-    client_search_text,
+    derived_columns,
 )
 from portal.passwords import hash_password
-from portal.text import fold
 
 BATCH_SIZE = 5_000
 STOCK_PER_CLIENTS = 5  # one unassigned device in stock per five clients: 10 for 50
@@ -124,7 +122,16 @@ def seed_clients(plans: list[BrandPlan], clients_per_brand: int) -> dict[str, in
     finally:
         if collecting:
             gc.enable()
+    if counts["clients_added"]:
+        analyze()
     return counts
+
+
+def analyze() -> None:
+    """Fresh planner statistics after a bulk load (what autovacuum does on PostgreSQL, in its
+    own time; SQLite has none until asked): the list's searches pick their plan by them."""
+    with transaction():
+        db.session.execute(text("ANALYZE"))
 
 
 def assign_clients_without_group(brand: Brand, group: ClientGroup) -> None:
@@ -135,26 +142,6 @@ def assign_clients_without_group(brand: Brand, group: ClientGroup) -> None:
         .values(client_group_id=group.id)
         .execution_options(synchronize_session=False)
     )
-
-
-# Names repeat a lot (a few thousand surname and pattern combinations): fold each only once.
-_fold_name = lru_cache(maxsize=1 << 16)(fold)
-
-
-def client_derived_columns(client: Row) -> Row:
-    """What Client.refresh_derived sets on a flush, for a row that skips the flush."""
-    return {
-        "name_key": _fold_name(client["name"]),
-        "search_text": client_search_text(
-            name=client["name"],
-            email=client["email"],
-            login_email=client["login_email"],
-            document_number=client["document_number"],
-            phone=client["phone"],
-            mobile=client["mobile"],
-            provider_user_id=client["provider_user_id"],
-        ),
-    }
 
 
 def _add_counts(summary: dict[str, int], counts: dict[str, int]) -> None:
@@ -205,7 +192,7 @@ def _drafts_ahead(
 def _batch_drafts(plan: BrandPlan, seqs: range) -> list[Draft]:
     drafts = [client_draft(plan, seq) for seq in seqs]
     for draft in drafts:
-        draft.client.update(client_derived_columns(draft.client))
+        draft.client.update(derived_columns(draft.client))
     return drafts
 
 

@@ -10,6 +10,8 @@ through the documented bulk path, `bulk.py`. Each step is one transaction
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 
 from portal.admin.rules import (
@@ -32,8 +34,13 @@ from portal.extensions import db
 from portal.models import Brand, ClientGroup, ClientGroupMapping, Role, User, utcnow
 
 
-def seed_demo(password: str, clients_per_brand: int = 50) -> dict[str, int]:
-    """Idempotent demo data. Returns a summary, e.g. {"brands": 5, "users": 11, ...}."""
+def seed_demo(
+    password: str, clients_per_brand: int = 50, *, sizes: Mapping[str, int] | None = None
+) -> dict[str, int]:
+    """Idempotent demo data. Returns a summary, e.g. {"brands": 5, "users": 11, ...}.
+
+    `sizes` gives some brands, by slug, another number of clients (bench/serve.py puts a
+    million in one brand and leaves the others small)."""
     with transaction():
         brands = _ensure_brands()
     with transaction():
@@ -53,7 +60,14 @@ def seed_demo(password: str, clients_per_brand: int = 50) -> dict[str, int]:
         )
         for spec in DEMO_BRANDS
     ]
-    counts = bulk.seed_clients(plans, clients_per_brand)  # commits batch by batch
+    targets = {
+        plan.spec.slug: (sizes or {}).get(plan.spec.slug, clients_per_brand) for plan in plans
+    }
+    counts = dict.fromkeys(bulk.COUNTED, 0)
+    for target in sorted(set(targets.values())):  # commits batch by batch
+        group = [plan for plan in plans if targets[plan.spec.slug] == target]
+        for key, value in bulk.seed_clients(group, target).items():
+            counts[key] += value
     summary = {"brands": len(brands), "users": 1 + 2 * len(brands), "users_added": users_added}
     return summary | counts
 

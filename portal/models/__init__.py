@@ -13,6 +13,7 @@ from portal.models.client import (
     Document,
     PaymentMethod,
     client_search_text,
+    derived_columns,
 )
 from portal.models.groups import ClientGroup, ClientGroupMapping, PermissionGroup
 from portal.models.migration import (
@@ -24,6 +25,7 @@ from portal.models.migration import (
     MigrationState,
 )
 from portal.models.outbox import LINK_TOKEN, OutboxEmail
+from portal.models.search import fts_brand_ids, fts_phrase, outside_metadata
 from portal.models.throttle import RateLimitHit
 from portal.models.types import (
     AssetStatus,
@@ -77,5 +79,9 @@ __all__ = [
     "StaffSession",
     "User",
     "client_search_text",
+    "derived_columns",
+    "fts_brand_ids",
+    "fts_phrase",
+    "outside_metadata",
     "utcnow",
 ]

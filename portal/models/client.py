@@ -77,7 +77,11 @@ class Client(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Derived columns, kept up to date by refresh_derived(): the sort key of the list and the
     # one column that search looks in.
-    name_key: Mapped[str] = mapped_column(String(200), default="")
+    # Compared byte by byte on PostgreSQL too (as on SQLite): the list sorts the same on both,
+    # and a name prefix is one range of the (brand, name) index (search of short words).
+    name_key: Mapped[str] = mapped_column(
+        String(200).with_variant(String(200, collation="C"), "postgresql"), default=""
+    )
     search_text: Mapped[str] = mapped_column(Text, default="")
 
     # SQLAlchemy adds "AND version = <loaded>" to every UPDATE, so a save racing another between
@@ -129,16 +133,26 @@ class Client(db.Model):
         return max(ends, default=None)
 
     def refresh_derived(self) -> None:
-        self.name_key = fold(self.name)
-        self.search_text = client_search_text(
-            name=self.name,
-            email=self.email,
-            login_email=self.login_email,
-            document_number=self.document_number,
-            phone=self.phone,
-            mobile=self.mobile,
-            provider_user_id=self.provider_user_id,
-        )
+        values = {name: getattr(self, name) for name in DERIVED_FROM}
+        for name, value in derived_columns(values).items():
+            setattr(self, name, value)
+
+
+# What derived_columns reads: the client's own values, nothing related.
+DERIVED_FROM = ("name", "email", "login_email", "document_number", "phone", "mobile",
+                "provider_user_id")  # fmt: skip
+
+
+def derived_columns(values) -> dict[str, str]:
+    """The columns a client row derives from its own values (a mapping of column -> value):
+    the list's sort key and the one text its search looks in (indexed: portal/models/search.py).
+
+    The one way they are computed: Client.refresh_derived on every flush, and the bulk path
+    (portal/demo/bulk.py) for rows it inserts without the ORM."""
+    return {
+        "name_key": fold(values["name"]),
+        "search_text": client_search_text(**{name: values[name] for name in DERIVED_FROM}),
+    }
 
 
 def client_search_text(

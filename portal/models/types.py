@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from functools import lru_cache
 
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from sqlalchemy import DateTime, Enum, TypeDecorator
 from wtforms import SelectChoice
 
@@ -41,7 +42,8 @@ class LabelledEnum(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(self._labels()[self])
+        # Translated once per language and process: a list page shows three labels a row.
+        return _translated_labels(type(self), str(get_locale()))[self]
 
     @classmethod
     def _labels(cls) -> dict:
@@ -58,6 +60,12 @@ class LabelledEnum(enum.StrEnum):
     @classmethod
     def choices(cls) -> list[SelectChoice]:
         return [SelectChoice(member.value, member.label) for member in cls]
+
+
+@lru_cache(maxsize=256)
+def _translated_labels(enum_cls: type[LabelledEnum], locale: str) -> dict:
+    """The members' labels in `locale` (the locale of the request or of force_locale)."""
+    return {member: str(label) for member, label in enum_cls._labels().items()}
 
 
 def enum_column(enum_cls: type[enum.Enum]) -> Enum:
