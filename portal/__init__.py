@@ -34,8 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from portal import db as unit_of_work
-    from portal import edge
+    from portal import edge, serving
 
+    serving.init_app(app)
     unit_of_work.init_app(app)  # first: its commit must be the last after_request hook
     edge.init_app(app)  # before the routes: their <int:…> ids use its converter
     _init_extensions(app)

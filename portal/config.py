@@ -70,7 +70,10 @@ def load_settings(instance_path: Path) -> dict:
         "MAX_DOCUMENT_BYTES": int(os.environ.get("MAX_DOCUMENT_MB", "5")) * 1024 * 1024,
         # Anything bigger is refused before it is read (413), documents included.
         "MAX_CONTENT_LENGTH": (int(os.environ.get("MAX_DOCUMENT_MB", "5")) + 1) * 1024 * 1024,
+        # Behind one reverse proxy: its X-Forwarded-For, -Proto, -Host and X-Request-ID count.
         "TRUST_PROXY": _env_bool("TRUST_PROXY", False),
+        # One JSON line per request on standard output (portal/serving.py).
+        "REQUEST_LOG": _env_bool("REQUEST_LOG", True),
         # Invitations and password links emailed to account holders stop working after this.
         "ACCOUNT_LINK_HOURS": int(os.environ.get("ACCOUNT_LINK_HOURS", "48")),
         # Browsers keep to https for a year once they have seen the portal over https.

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.db import rollback
+from portal.serving import request_id
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -32,7 +33,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error):
-        app.logger.exception("unhandled error")
+        app.logger.exception("unhandled error (request %s)", request_id())
         rollback()  # before the error page reads anything
         return _page(500)
 
@@ -48,4 +49,6 @@ def _page(code: int, detail: str | None = None):
         500: _("Something went wrong on our side. Please try again."),
     }
     title = titles.get(code, titles[500] if code >= 500 else titles[400])
-    return render_template("errors/error.html", code=code, title=title, detail=detail), code
+    return render_template(
+        "errors/error.html", code=code, title=title, detail=detail, request_id=request_id()
+    ), code

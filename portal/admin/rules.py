@@ -356,7 +356,7 @@ def map_client_group(
 
 # --- brands -------------------------------------------------------------------------------
 
-RESERVED_SLUGS = frozenset({"static", "health", "admin", "api", "login", "logout"})
+RESERVED_SLUGS = frozenset({"static", "health", "healthz", "admin", "api", "login", "logout"})
 
 
 def brand_has_clients(brand: Brand) -> bool:
