@@ -1,16 +1,20 @@
 """Serving in production: the health probe, one JSON log line per request, request ids a user
-can quote from an error page."""
+can quote from an error page, and no start with a key that instances could not share."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
 from portal import create_app
+from portal.config import MissingSecretKey, check_secret_key
 from portal.extensions import db
 from portal.models import Role
-from tests.conftest import login, make_brand, make_client, make_user
+from tests.conftest import ROOT, login, make_brand, make_client, make_user
 from tests.test_real_services import REDIS_URL, _redis
 
 UNREACHABLE_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:1/nothing"
@@ -164,3 +168,71 @@ def test_a_500_page_and_its_log_lines_carry_the_same_id(app, client, capsys):
     request_id = response.headers["X-Request-ID"]
     assert QUOTE["en"].format(id=request_id) in response.get_data(as_text=True)
     assert [line["request_id"] for line in log_lines(capsys)] == [request_id]
+
+
+# --- SECRET_KEY ---------------------------------------------------------------------------
+
+
+def _settings(**overrides) -> dict:
+    return {
+        "PORTAL_ENV": "production",
+        "SECRET_KEY": None,
+        "SQLALCHEMY_DATABASE_URI": "sqlite:////tmp/portal.sqlite",
+        "REDIS_URL": None,
+    } | overrides
+
+
+@pytest.mark.parametrize(
+    "shared",
+    [
+        {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://portal@db/portal"},
+        {"REDIS_URL": "redis://cache:6379/0"},
+    ],
+)
+def test_production_with_shared_services_refuses_to_start_without_secret_key(app_config, shared):
+    with pytest.raises(MissingSecretKey, match="SECRET_KEY"):
+        create_app(app_config | {"SECRET_KEY": None, "PORTAL_ENV": "production"} | shared)
+
+
+def test_a_secret_key_development_or_the_embedded_setup_may_start():
+    check_secret_key(_settings(SECRET_KEY="set", REDIS_URL="redis://cache/0"))
+    check_secret_key(_settings(PORTAL_ENV="development", REDIS_URL="redis://cache/0"))
+    check_secret_key(_settings())  # SQLite in instance/, no Redis: one machine
+
+
+def test_processes_starting_together_read_one_generated_key(tmp_path):
+    """The embedded setup's key: written once, exclusively, read by every worker alike."""
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from portal.config import instance_secret_key\n"
+        "print(instance_secret_key(Path(sys.argv[1])))\n"
+    )
+    starts = [
+        subprocess.Popen(  # noqa: S603 - this interpreter, our own script
+            [sys.executable, "-c", script, str(tmp_path / "instance")],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    keys = {process.communicate(timeout=60)[0].strip() for process in starts}
+    key_file = tmp_path / "instance" / "secret_key"
+    assert keys == {key_file.read_text()} and len(key_file.read_text()) > 40
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_gunicorn_refuses_to_serve_production_without_secret_key(tmp_path):
+    environment = {
+        key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "PORTAL_ENV"}
+    } | {"DATABASE_URL": "postgresql://portal@db.invalid/portal", "BIND": "127.0.0.1:0"}
+    result = subprocess.run(  # noqa: S603 - the project's own gunicorn and config
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "1"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
