@@ -73,19 +73,29 @@ def check_secret_key(config: dict) -> None:
         )
 
 
+def database_url(value: str) -> str:
+    """A database URL as SQLAlchemy wants it: PostgreSQL through psycopg 3."""
+    if value.startswith("postgres://"):  # the form some hosts hand out
+        value = "postgresql://" + value.removeprefix("postgres://")
+    if value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+    return value
+
+
 def load_settings(instance_path: Path) -> dict:
     portal_env = os.environ.get("PORTAL_ENV", "production")
     development = portal_env == "development"
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'portal.sqlite'}"
-    if database_url.startswith("postgres://"):  # the form some hosts hand out
-        database_url = "postgresql://" + database_url.removeprefix("postgres://")
-    if database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     redis_url = os.environ.get("REDIS_URL")
     return {
         "PORTAL_ENV": portal_env,
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
-        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_DATABASE_URI": database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'portal.sqlite'}"
+        ),
+        # `flask db upgrade` connects with this one: the owner of the tables, while the portal
+        # connects as a role that row-level security applies to (README, "Production").
+        "MIGRATION_DATABASE_URL": database_url(os.environ.get("MIGRATION_DATABASE_URL") or "")
+        or None,
         "REDIS_URL": redis_url,
         # Shared by every worker: Redis when configured, else the database (portal/throttle.py).
         "RATELIMIT_STORAGE_URI": redis_url or "database://",
@@ -138,4 +148,7 @@ def load_settings(instance_path: Path) -> dict:
         "MAIL_TIMEOUT": 10,
         # Background jobs: RQ on Redis when REDIS_URL is set, else a thread in this process.
         "JOBS_INLINE": False,  # tests run jobs at once, in the request
+        # What a transaction may touch when nothing set its brand scope (portal/db.py): no
+        # tenant row. Tests give portal.db.ALL_BRANDS for their own direct reads and writes.
+        "BRAND_SCOPE_OUTSIDE_REQUESTS": None,
     }

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
+from portal.db import set_brand_scope, widen_brand_scope
 from portal.extensions import db
 from portal.models import Brand, Membership
 from portal.models.brand import SLUG
@@ -26,13 +27,17 @@ def pull_brand(endpoint, values) -> None:
     g.brand = None
     g.membership = None
     if not values or "brand_slug" not in values:
+        set_brand_scope(())  # outside every brand: no tenant row at all
         return
     slug = values.pop("brand_slug")
     # A slug that no brand could have never reaches the database (a NUL byte, 10 KB of text).
     brand = db.session.scalar(select(Brand).where(Brand.slug == slug)) if SLUG.match(slug) else None
     if brand is None:
+        set_brand_scope(())
         abort(404)
     g.brand = brand
+    # The second wall (PostgreSQL): the request's transactions see this brand's rows only.
+    set_brand_scope((brand.id,))
 
 
 def add_brand(endpoint, values) -> None:
@@ -54,6 +59,7 @@ def check_membership() -> None:
     allowed = current_user.is_platform_admin or (g.membership is not None and brand.active)
     if not allowed:
         g.brand = None  # the 404 page must not show the brand either
+        set_brand_scope(())
         abort(404)
 
 
@@ -90,8 +96,15 @@ def scoped(model) -> Select:
 
 
 def get_or_404(model, object_id: int):
-    """One tenant row by id, or 404 when it does not exist *in this brand*."""
+    """One tenant row by id, or 404 when it does not exist *in this brand*.
+
+    A row of two brands (a migration, a bulk job) found from one of them is the business of
+    both: the request's scope takes in the other brand, whose rows of it the page shows
+    (the client now there, the emails sent from there) and its steps change."""
     obj = db.session.scalar(scoped(model).where(model.id == object_id))
     if obj is None:
         abort(404)
+    columns = getattr(model, "__tenant_columns__", ())
+    if columns:
+        widen_brand_scope(*(getattr(obj, column) for column in columns))
     return obj
