@@ -10,7 +10,6 @@ search terms in the log), the status, the time taken, the user and the brand.
 from __future__ import annotations
 
 import json
-import logging
 import re
 import secrets
 import sys
@@ -28,28 +27,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # replaced, so a client cannot write arbitrary text into the log through the header.
 _PROXY_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}\Z")
 
-logger = logging.getLogger("portal.request")
-
-
-class _StandardOutput(logging.StreamHandler):
-    """Writes to whatever sys.stdout is at the time (a test's capture, gunicorn's stdout)."""
-
-    @property
-    def stream(self):
-        return sys.stdout
-
-    @stream.setter
-    def stream(self, value):  # StreamHandler.__init__ assigns it
-        pass
-
 
 def init_app(app: Flask) -> None:
-    if app.config["REQUEST_LOG"] and not logger.handlers:
-        handler = _StandardOutput()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False  # one line, however the root logger is set up
     request_started.connect(_start, app)
     app.after_request(_note_who)  # runs before the request's commit (portal/db.py runs last)
     request_finished.connect(_finish, app)
@@ -57,48 +36,71 @@ def init_app(app: Flask) -> None:
 
 def request_id() -> str:
     """The id of the current request (made on first use, should the start signal be skipped)."""
-    if "request_id" not in g:
+    context = g._get_current_object()
+    if "request_id" not in context:
+        context.request_id = _new_id(current_app.config)
+    return context.request_id
+
+
+def _new_id(config) -> str:
+    if config["TRUST_PROXY"]:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        trusted = current_app.config["TRUST_PROXY"] and _PROXY_ID.match(incoming)
-        g.request_id = incoming if trusted else secrets.token_hex(8)
-    return g.request_id
+        if _PROXY_ID.match(incoming):
+            return incoming
+    return secrets.token_hex(8)
+
+
+# Every hook below reads `g` and `request` once: each access through Flask's proxies costs.
 
 
 def _start(app: Flask, **extra) -> None:
-    g.request_started = time.perf_counter()
-    request_id()
+    context = g._get_current_object()
+    context.request_started = time.perf_counter()
+    context.request_id = _new_id(app.config)
 
 
 def _note_who(response):
     """The user and the brand, read while loaded: after the commit they are expired, and
     reading them would cost a transaction and two queries."""
-    if "log_brand" in g:  # noted already (an error page after a failed commit)
+    context = g._get_current_object()
+    if "log_brand" in context:  # noted already (an error page after a failed commit)
         return response
     # The user Flask-Login loaded, if it did: asking current_user would load a session (a
     # query) for requests that never needed one, static files included.
-    user = g.get("_login_user")
-    brand = g.get("brand")
-    g.log_user_id = user.id if user is not None and user.is_authenticated else None
-    g.log_brand = brand.slug if brand is not None else None
+    user = context.get("_login_user")
+    brand = context.get("brand")
+    context.log_user_id = user.id if user is not None and user.is_authenticated else None
+    context.log_brand = brand.slug if brand is not None else None
     return response
 
 
 def _finish(app: Flask, response, **extra) -> None:
-    response.headers[REQUEST_ID_HEADER] = request_id()
+    context = g._get_current_object()
+    identifier = context.get("request_id") or request_id()
+    response.headers[REQUEST_ID_HEADER] = identifier
     if not app.config["REQUEST_LOG"]:
         return
-    started = g.get("request_started")
-    line = {
-        "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        "request_id": request_id(),
-        "method": request.method,
-        "path": request.url_rule.rule if request.url_rule is not None else None,
-        "status": response.status_code,
-        "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
-        "user_id": g.get("log_user_id"),
-        "brand": g.get("log_brand"),
-    }
-    logger.info(json.dumps(line, separators=(",", ":")))
+    started = context.get("request_started")
+    current = request._get_current_object()
+    rule = current.url_rule
+    line = json.dumps(
+        {
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "request_id": identifier,
+            "method": current.method,
+            "path": rule.rule if rule is not None else None,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+            "user_id": context.get("log_user_id"),
+            "brand": context.get("log_brand"),
+        },
+        separators=(",", ":"),
+    )
+    # Straight to standard output, one write a line (whole lines, however many threads):
+    # the logging module would cost more than the rest of this together.
+    stream = sys.stdout
+    stream.write(line + "\n")
+    stream.flush()
 
 
 # --- health ---------------------------------------------------------------------------------

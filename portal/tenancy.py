@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
-from portal.db import set_brand_scope, widen_brand_scope
+from portal.db import load_brand_into_scope, set_brand_scope, widen_brand_scope
 from portal.extensions import db
 from portal.models import Brand, Membership
 from portal.models.brand import SLUG
@@ -31,13 +31,13 @@ def pull_brand(endpoint, values) -> None:
         return
     slug = values.pop("brand_slug")
     # A slug that no brand could have never reaches the database (a NUL byte, 10 KB of text).
-    brand = db.session.scalar(select(Brand).where(Brand.slug == slug)) if SLUG.match(slug) else None
+    # The second wall (PostgreSQL): the request's transactions see this brand's rows only.
+    query = select(Brand).where(Brand.slug == slug)
+    brand = load_brand_into_scope(query) if SLUG.match(slug) else None
     if brand is None:
         set_brand_scope(())
         abort(404)
     g.brand = brand
-    # The second wall (PostgreSQL): the request's transactions see this brand's rows only.
-    set_brand_scope((brand.id,))
 
 
 def add_brand(endpoint, values) -> None:

@@ -206,10 +206,7 @@ def count_queries(app):
     statements = []
 
     def before_cursor_execute(conn, cursor, statement, *args):
-        # The brand scope (portal/db.py, PostgreSQL) is set once per request, whatever the
-        # page: not a query of the list (tests/test_rls.py counts it).
-        if not statement.startswith("SELECT set_config('portal.brands'"):
-            statements.append(statement)
+        statements.append(statement)
 
     with app.app_context():
         engine = db.engine

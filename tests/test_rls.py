@@ -206,8 +206,9 @@ def test_a_job_runs_in_the_scope_it_was_started_in(rls, brands, monkeypatch):
     assert seen == [["south 0", "south 1"]]
 
 
-def test_a_brand_request_sets_its_scope_once(rls, brands):
-    """One statement per request, whatever the page reads, and none outside any brand."""
+def test_a_brand_request_sets_its_scope_without_a_statement_of_its_own(rls, brands):
+    """The request's scope rides on its brand lookup; a step after the commit, a transaction
+    of its own, sets it once; outside any brand nothing is set."""
     statements = []
 
     def note(conn, cursor, statement, *args):
@@ -217,7 +218,6 @@ def test_a_brand_request_sets_its_scope_once(rls, brands):
     @public
     def two_transactions():
         names = _names(Client.name)
-        # After the request's commit a step runs in a transaction of its own, same scope.
         after_commit(lambda: names.extend(_names(Contact.name)))
         return {"clients": names}
 
@@ -226,14 +226,17 @@ def test_a_brand_request_sets_its_scope_once(rls, brands):
     event.listen(engine, "before_cursor_execute", note)
     try:
         http = rls.test_client()
-        assert http.get("/north/_two_transactions").status_code == 200
-        scoped_once = [s for s in statements if "set_config('portal.brands'" in s]
+        response = http.get("/north/_two_transactions")
+        setting = [s for s in statements if "set_config" in s]
         statements.clear()
         assert http.get("/healthz").status_code == 200
         outside = [s for s in statements if "set_config" in s]
     finally:
         event.remove(engine, "before_cursor_execute", note)
-    assert len(scoped_once) == 2  # the request's transaction, and the step's after it
+    assert response.json == {"clients": ["north 0", "north 1"]}
+    assert len(setting) == 2
+    assert setting[0].startswith("SELECT brands.id")  # the lookup of /north/ sets it too
+    assert setting[1].startswith("SELECT set_config")  # the step's own transaction
     assert outside == []
 
 
