@@ -9,6 +9,7 @@ import multiprocessing
 import os
 
 wsgi_app = "wsgi:app"
+chdir = os.path.dirname(os.path.abspath(__file__))  # wsgi.py, templates and catalogs are here
 bind = [address.strip() for address in os.environ.get("BIND", "127.0.0.1:8000").split(",")]
 
 # Processes: the portal waits on the database for much of a request, so two per core and one.

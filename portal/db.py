@@ -14,9 +14,10 @@ The brand scope. On PostgreSQL, row-level security (migration 0005) lets a trans
 change only the rows of the brands in its scope: a query that forgets its brand filter finds
 nothing of another brand. Every transaction of the app context starts with the scope set once
 (`set_config('portal.brands', …, true)`, local to the transaction); `set_brand_scope` gives the
-scope (the request's brand, set by portal.tenancy; the brands a job was started for, set by
-portal.jobs) and `widen_brand_scope` adds brands where the code works across brands on purpose
-(a migration touches its source and its target). An app context that set no scope touches no
+scope (the brands a job was started for, set by portal.jobs; a request's brand, which
+portal.tenancy loads with `load_brand_into_scope`, the lookup setting it in the same statement)
+and `widen_brand_scope` adds brands where the code works across brands on purpose (a migration
+touches its source and its target). An app context that set no scope touches no
 tenant row, unless the app's BRAND_SCOPE_OUTSIDE_REQUESTS says otherwise (the tests' own
 direct reads and writes, the maintenance commands' ALL_BRANDS). SQLite ignores all of it.
 """
@@ -37,6 +38,7 @@ _ON_ROLLBACK = "portal.on_rollback"
 
 ALL_BRANDS = "all"  # maintenance work over every brand (seed-demo, data migrations)
 _SET_SCOPE = text("SELECT set_config('portal.brands', :scope, true)")
+_SCOPING_QUERIES: dict = {}  # id of a module-level query -> the same, setting the scope
 
 
 def after_commit(callback: Callable[[], object]) -> None:
@@ -100,18 +102,20 @@ def set_brand_scope(brands: Iterable[int] | str) -> None:
         g._brand_scope_in_force = value
 
 
-def load_brand_into_scope(query):
+def load_brand_into_scope(query, parameters: dict):
     """The brand `query` finds (or None), and the scope becomes that brand. On PostgreSQL the
-    same statement sets it: a brand request pays no round trip of its own for its scope."""
+    same statement sets it: a brand request pays no round trip of its own for its scope.
+    `query` is built once (its values in `parameters`), and so is its variant here."""
     if db.engine.dialect.name != "postgresql":
-        brand = db.session.scalar(query)
+        brand = db.session.scalar(query, parameters)
         if brand is not None:
             set_brand_scope((brand.id,))
         return brand
-    brand_id = query.column_descriptions[0]["entity"].id
-    row = db.session.execute(
-        query.add_columns(func.set_config("portal.brands", cast(brand_id, String), True))
-    ).first()
+    if (scoping := _SCOPING_QUERIES.get(id(query))) is None:
+        brand_id = query.column_descriptions[0]["entity"].id
+        scoping = query.add_columns(func.set_config("portal.brands", cast(brand_id, String), True))
+        _SCOPING_QUERIES[id(query)] = scoping
+    row = db.session.execute(scoping, parameters).first()
     if row is None:
         return None
     context = g._get_current_object()
@@ -171,7 +175,8 @@ def separate_transaction() -> Iterator:
     """A transaction on a connection of its own, committed whatever becomes of the request's
     (an audited refusal), in the same brand scope."""
     with db.engine.begin() as connection:
-        _apply_scope(connection, _scope_value())
+        if value := _scope_value():
+            _apply_scope(connection, value)
         yield connection
 
 

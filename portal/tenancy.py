@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from flask import abort, g, request
 from flask_login import current_user
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.db import load_brand_into_scope, set_brand_scope, widen_brand_scope
 from portal.extensions import db
 from portal.models import Brand, Membership
 from portal.models.brand import SLUG
+
+_BRAND_BY_SLUG = select(Brand).where(Brand.slug == bindparam("slug"))
 
 # Open to a browser signed in elsewhere: signing out works wherever one stands, and an emailed
 # link works whoever else is signed in on the same computer.
@@ -32,8 +34,7 @@ def pull_brand(endpoint, values) -> None:
     slug = values.pop("brand_slug")
     # A slug that no brand could have never reaches the database (a NUL byte, 10 KB of text).
     # The second wall (PostgreSQL): the request's transactions see this brand's rows only.
-    query = select(Brand).where(Brand.slug == slug)
-    brand = load_brand_into_scope(query) if SLUG.match(slug) else None
+    brand = load_brand_into_scope(_BRAND_BY_SLUG, {"slug": slug}) if SLUG.match(slug) else None
     if brand is None:
         set_brand_scope(())
         abort(404)
