@@ -2,10 +2,11 @@
 
 The second wall behind portal.tenancy.scoped(): each tenant table lets a transaction see and
 change only rows of the brands in its scope, which portal.db sets once per transaction
-(`set_config('portal.brands', '3,7', true)`; 'all' for maintenance work). A query that forgets
-its brand filter then finds nothing of another brand, and a row cannot be written into a brand
-outside the scope. Tables are FORCEd, so even their owner is held to the policy (superusers and
-BYPASSRLS roles are not: the portal must connect as neither; README, "Production").
+(`set_config('portal.brands', '3,7', true)`, or 'all' for maintenance over every brand). A
+query that forgets its brand filter then finds nothing of another brand, and a row cannot be
+written into a brand outside the scope. Tables are FORCEd, so even their owner is held to the
+policy (superusers and BYPASSRLS roles are not: the portal must connect as neither; README,
+"Production").
 
 A migration adds a tenant table with one line: `enable(op, "contacts", of_parent("client_id",
 "clients"))`. SQLite has no row-level security: every function here does nothing there.
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 POLICY = "tenant_scope"
 SCOPE_FUNCTION = "portal_brand_scope"
-# Evaluated once per statement, as an InitPlan (the sub-select), not once per row; the cast
-# makes `= ANY (…)` compare with the array, not with the rows of a subquery.
+EVERY_BRAND_FUNCTION = "portal_every_brand"
+# Each evaluated once per statement, as an InitPlan (the sub-selects), not once per row; the
+# cast makes `= ANY (…)` compare with the array, not with the rows of a subquery.
+_EVERY = f"(SELECT {EVERY_BRAND_FUNCTION}())"
 _SCOPE = f"(SELECT {SCOPE_FUNCTION}())::integer[]"
 
 # Tables without row-level security, and why: none holds a brand's business data, and each is
@@ -40,13 +43,16 @@ UNSCOPED = {
 def of_brand(column: str = "brand_id", *, nullable: bool = False) -> str:
     """Rows of one brand. A nullable column's NULL rows belong to no brand (an account's own
     audit events) and are the platform's, visible in every scope."""
-    condition = f"{column} = ANY ({_SCOPE})"
-    return f"({column} IS NULL OR {condition})" if nullable else condition
+    return of_brands(column, nullable=nullable)
 
 
-def of_brands(*columns: str) -> str:
-    """Rows of two brands at once (a migration, a bulk job): either one in scope is enough."""
-    return "(" + " OR ".join(of_brand(column) for column in columns) + ")"
+def of_brands(*columns: str, nullable: bool = False) -> str:
+    """Rows of one brand, or of two at once (a migration, a bulk job: either one in scope is
+    enough); every row in the all-brands scope."""
+    conditions = [_EVERY, *(f"{column} = ANY ({_SCOPE})" for column in columns)]
+    if nullable:
+        conditions.insert(0, f"{columns[0]} IS NULL")
+    return "(" + " OR ".join(conditions) + ")"
 
 
 def of_parent(column: str, parent: str) -> str:
@@ -56,26 +62,34 @@ def of_parent(column: str, parent: str) -> str:
 
 
 def create_scope_function(op) -> None:
+    """The scope as the policies read it, from the transaction's setting ('' or none: no
+    brand). Plain SQL expressions, so that PostgreSQL inlines them into each statement:
+    a function it had to plan would cost more than the statement it guards."""
     if op.get_bind().dialect.name != "postgresql":
         return
-    # '' or no setting: no brand. The setting is local to each transaction (portal/db.py).
     op.execute(
         f"""
         CREATE FUNCTION {SCOPE_FUNCTION}() RETURNS integer[]
         LANGUAGE sql STABLE PARALLEL SAFE AS $$
-          SELECT CASE current_setting('portal.brands', true)
-            WHEN 'all' THEN ARRAY(SELECT id FROM brands)
-            ELSE string_to_array(
-              NULLIF(current_setting('portal.brands', true), ''), ','
-            )::integer[]
-          END
+          SELECT string_to_array(
+            NULLIF(NULLIF(current_setting('portal.brands', true), ''), 'all'), ','
+          )::integer[]
         $$
-        """  # noqa: S608 - no input in it
+        """
+    )
+    op.execute(
+        f"""
+        CREATE FUNCTION {EVERY_BRAND_FUNCTION}() RETURNS boolean
+        LANGUAGE sql STABLE PARALLEL SAFE AS $$
+          SELECT coalesce(current_setting('portal.brands', true) = 'all', false)
+        $$
+        """
     )
 
 
 def drop_scope_function(op) -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP FUNCTION {EVERY_BRAND_FUNCTION}()")
         op.execute(f"DROP FUNCTION {SCOPE_FUNCTION}()")
 
 

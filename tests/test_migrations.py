@@ -19,6 +19,7 @@ def test_migrations_match_the_models_both_ways(app):
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
             if ON_POSTGRESQL:
                 connection.execute(text("DROP FUNCTION IF EXISTS portal_brand_scope()"))
+                connection.execute(text("DROP FUNCTION IF EXISTS portal_every_brand()"))
         upgrade()
         with db.engine.connect() as connection:
             context = MigrationContext.configure(
