@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.models import Address, AuditEvent, Client, Contact, Migration
 from portal.permissions import public
 from portal.rls import UNSCOPED
-from tests.conftest import ON_POSTGRESQL, ROOT, make_brand, make_client
+from tests.conftest import ON_POSTGRESQL, ROOT, login, make_brand, make_client, make_user
 
 _spec = importlib.util.spec_from_file_location(
     "rls_migration", ROOT / "migrations" / "versions" / "0005_row_level_security.py"
@@ -177,14 +177,18 @@ def test_nothing_in_scope_is_what_a_forgotten_scope_gets(rls, brands, app_config
 
 
 def test_a_request_sees_its_own_brand_only(rls, brands):
-    """A view that forgets the brand filter, in North's portal, lists North's clients only."""
+    """A view that forgets the brand filter, in North's portal, lists North's clients only:
+    for a platform admin too, who may enter every brand but touches one per request."""
 
     @rls.route("/<brand_slug>/_unfiltered")
     @public
     def unfiltered():
         return {"clients": _names(Client.name), "brand": g.brand.slug}
 
+    with rls.app_context():
+        make_user("root@platform.test", None, is_platform_admin=True)
     http = rls.test_client()
+    assert login(http, "north", "root@platform.test").status_code == 302
     assert http.get("/north/_unfiltered").json == {
         "clients": ["north 0", "north 1"],
         "brand": "north",

@@ -141,7 +141,7 @@ def _start(command, environment, log, name):
 
 
 @pytest.fixture
-def world(app):
+def fleet(app):
     with app.app_context():
         north = make_brand("north")
         premium = make_brand("premium")
@@ -157,7 +157,7 @@ def world(app):
 # --- across instances -----------------------------------------------------------------------
 
 
-def test_two_instances_and_two_workers_share_sessions_jobs_and_throttles(app, cluster, world):
+def test_two_instances_and_two_workers_share_sessions_jobs_and_throttles(app, cluster, fleet):
     a, b = cluster["a"], cluster["b"]
 
     # A session: signed in on one instance, the other knows it, and a form of one is
@@ -171,7 +171,7 @@ def test_two_instances_and_two_workers_share_sessions_jobs_and_throttles(app, cl
     status, page, _ = reseller.request(f"{b}/north/clients")
     assert status == 200 and 'lang="fr"' in page
 
-    _bulk_job_runs_once_on_a_worker(app, a, b, world)
+    _bulk_job_runs_once_on_a_worker(app, a, b, fleet)
 
     # A throttle: five failed sign-ins spread over both instances use up the allowance.
     stranger = Browser()
@@ -185,7 +185,7 @@ def test_two_instances_and_two_workers_share_sessions_jobs_and_throttles(app, cl
     assert sorted(ran) == [0, 1]  # one worker ran the job, once; the other never did
 
 
-def _bulk_job_runs_once_on_a_worker(app, a, b, world) -> None:
+def _bulk_job_runs_once_on_a_worker(app, a, b, fleet) -> None:
     """The job part: started on instance A, run by one of the workers, seen from B."""
     admin = Browser()
     assert admin.sign_in(a, "root@platform.test") == 302
@@ -193,8 +193,8 @@ def _bulk_job_runs_once_on_a_worker(app, a, b, world) -> None:
     status, _, headers = admin.request(
         f"{a}/north/migrations/bulk",
         {
-            "target": world["premium"],
-            "client_ids": [str(i) for i in world["clients"]],
+            "target": fleet["premium"],
+            "client_ids": [str(i) for i in fleet["clients"]],
             "csrf_token": csrf_token_from(page),
         },
     )
@@ -211,7 +211,7 @@ def _bulk_job_runs_once_on_a_worker(app, a, b, world) -> None:
     assert results == ["migrated"] * 3
     with app.app_context():
         set_brand_scope(ALL_BRANDS)
-        assert set(db.session.scalars(select(Client.brand_id))) == {world["premium"]}
+        assert set(db.session.scalars(select(Client.brand_id))) == {fleet["premium"]}
         assert len(db.session.scalars(select(Migration.id)).all()) == 3  # each client once
     status, page, _ = admin.request(f"{b}{job_url}")
     assert status == 200 and page.count("Fleet ") == 3 and "Migrated" in page
