@@ -3,6 +3,8 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -14,8 +16,18 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 
+_migration_engines = {}
+
+
 def get_engine():
-    return current_app.extensions["migrate"].db.engine
+    """The owner's connection when MIGRATION_DATABASE_URL is set (the portal's own role may
+    not create or alter tables), else the portal's."""
+    url = current_app.config.get("MIGRATION_DATABASE_URL")
+    if not url:
+        return current_app.extensions["migrate"].db.engine
+    if url not in _migration_engines:
+        _migration_engines[url] = create_engine(url, poolclass=NullPool)
+    return _migration_engines[url]
 
 
 def get_engine_url():
@@ -92,6 +104,9 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # A data migration sees and changes the rows of every brand (portal/rls.py).
+                connection.execute(text("SELECT set_config('portal.brands', 'all', true)"))
             context.run_migrations()
 
 

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from portal import extensions
-from portal.config import instance_secret_key, load_settings
+from portal.config import check_secret_key, instance_secret_key, load_settings
 from portal.extensions import babel, csrf, htmx, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(load_settings(Path(app.instance_path)))
     app.config.update(config or {})
+    check_secret_key(app.config)  # refuses what several instances could not share
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -34,8 +35,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from portal import db as unit_of_work
-    from portal import edge
+    from portal import edge, serving
 
+    serving.init_app(app)
     unit_of_work.init_app(app)  # first: its commit must be the last after_request hook
     edge.init_app(app)  # before the routes: their <int:…> ids use its converter
     _init_extensions(app)

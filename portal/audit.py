@@ -6,6 +6,7 @@ from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import insert
 
+from portal.db import separate_transaction
 from portal.extensions import db
 from portal.models import AuditEvent, utcnow
 
@@ -48,7 +49,7 @@ def record(action: str, **details) -> AuditEvent:
 def record_refused(action: str, **details) -> None:
     """An attempt the rules refused: kept on its own connection, committed at once, since the
     request that made it is rolled back. Written before the request changes anything."""
-    with db.engine.begin() as connection:
+    with separate_transaction() as connection:
         connection.execute(
             insert(AuditEvent), [{**_event(action, **details), "created_at": utcnow()}]
         )

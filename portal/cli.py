@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from portal.db import transaction
+from portal.db import ALL_BRANDS, set_brand_scope, transaction
 from portal.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,7 @@ def seed_demo_command(password: str, clients_per_brand: int) -> None:
     """Create the demo brands, users and clients (safe to run again)."""
     from portal.demo.seed import seed_demo
 
+    set_brand_scope(ALL_BRANDS)  # maintenance over every brand (row-level security)
     summary = seed_demo(password, clients_per_brand)
     click.echo(", ".join(f"{key}: {value}" for key, value in summary.items()))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,26 +19,83 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 def instance_secret_key(instance_path: Path) -> str:
-    """A key generated once and kept in instance/, for when SECRET_KEY is not set."""
+    """A key generated once and kept in instance/, for when SECRET_KEY is not set.
+
+    Created exclusively (O_EXCL), so processes starting together on this machine all read the
+    one key the first of them wrote, never each its own.
+    """
     key_file = instance_path / "secret_key"
-    if not key_file.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(48))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+    for _ in range(50):  # another process may have created it and not yet written it
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{key_file} is empty: remove it, or set SECRET_KEY")
+
+
+class MissingSecretKey(RuntimeError):
+    """Production with shared services and no SECRET_KEY: each instance would sign alone."""
+
+
+def check_secret_key(config: dict) -> None:
+    """Refuse to start when a generated key would differ between the processes serving.
+
+    A key generated into instance/ is one key only for the processes of one machine, which
+    share that folder. Outside development, a database server (PostgreSQL) or REDIS_URL is
+    what lets instances on several machines serve together, so there SECRET_KEY must be set:
+    each would otherwise generate its own key and refuse the others' sessions and forms. The
+    embedded setup (SQLite in instance/, no Redis) is one machine by construction.
+    """
+    if config.get("SECRET_KEY") or config.get("PORTAL_ENV") == "development":
+        return
+    shared = [
+        name
+        for name, in_use in (
+            ("DATABASE_URL", not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")),
+            ("REDIS_URL", bool(config.get("REDIS_URL"))),
+        )
+        if in_use
+    ]
+    if shared:
+        raise MissingSecretKey(
+            f"SECRET_KEY is not set, and {' and '.join(shared)} let several instances serve "
+            "together: each would sign sessions with a key of its own. Set SECRET_KEY to the "
+            "same long random value for every instance and worker, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+        )
+
+
+def database_url(value: str) -> str:
+    """A database URL as SQLAlchemy wants it: PostgreSQL through psycopg 3."""
+    if value.startswith("postgres://"):  # the form some hosts hand out
+        value = "postgresql://" + value.removeprefix("postgres://")
+    if value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+    return value
 
 
 def load_settings(instance_path: Path) -> dict:
-    development = os.environ.get("PORTAL_ENV", "production") == "development"
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'portal.sqlite'}"
-    if database_url.startswith("postgres://"):  # the form some hosts hand out
-        database_url = "postgresql://" + database_url.removeprefix("postgres://")
-    if database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    portal_env = os.environ.get("PORTAL_ENV", "production")
+    development = portal_env == "development"
     redis_url = os.environ.get("REDIS_URL")
     return {
+        "PORTAL_ENV": portal_env,
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
-        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_DATABASE_URI": database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'portal.sqlite'}"
+        ),
+        # `flask db upgrade` connects with this one: the owner of the tables, while the portal
+        # connects as a role that row-level security applies to (README, "Production").
+        "MIGRATION_DATABASE_URL": database_url(os.environ.get("MIGRATION_DATABASE_URL") or "")
+        or None,
         "REDIS_URL": redis_url,
         # Shared by every worker: Redis when configured, else the database (portal/throttle.py).
         "RATELIMIT_STORAGE_URI": redis_url or "database://",
@@ -72,7 +130,10 @@ def load_settings(instance_path: Path) -> dict:
         "MAX_DOCUMENT_BYTES": int(os.environ.get("MAX_DOCUMENT_MB", "5")) * 1024 * 1024,
         # Anything bigger is refused before it is read (413), documents included.
         "MAX_CONTENT_LENGTH": (int(os.environ.get("MAX_DOCUMENT_MB", "5")) + 1) * 1024 * 1024,
+        # Behind one reverse proxy: its X-Forwarded-For, -Proto, -Host and X-Request-ID count.
         "TRUST_PROXY": _env_bool("TRUST_PROXY", False),
+        # One JSON line per request on standard output (portal/serving.py).
+        "REQUEST_LOG": _env_bool("REQUEST_LOG", True),
         # Invitations and password links emailed to account holders stop working after this.
         "ACCOUNT_LINK_HOURS": int(os.environ.get("ACCOUNT_LINK_HOURS", "48")),
         # Text answers compressed by the portal; off where a reverse proxy compresses them.
@@ -91,4 +152,7 @@ def load_settings(instance_path: Path) -> dict:
         "MAIL_TIMEOUT": 10,
         # Background jobs: RQ on Redis when REDIS_URL is set, else a thread in this process.
         "JOBS_INLINE": False,  # tests run jobs at once, in the request
+        # What a transaction may touch when nothing set its brand scope (portal/db.py): no
+        # tenant row. Tests give portal.db.ALL_BRANDS for their own direct reads and writes.
+        "BRAND_SCOPE_OUTSIDE_REQUESTS": None,
     }

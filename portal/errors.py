@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.db import rollback
+from portal.serving import request_id
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -36,7 +37,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error):
-        app.logger.exception("unhandled error")
+        app.logger.exception("unhandled error (request %s)", request_id())
         rollback()  # before the error page reads anything
         return _page(500)
 
@@ -66,4 +67,6 @@ def _page(code: int, detail: str | None = None, error: Exception | None = None):
     for prefix, renderer in current_app.extensions.get("portal.error_renderers", ()):
         if request.path.startswith(prefix):
             return renderer(code, title, detail, error)
-    return render_template("errors/error.html", code=code, title=title, detail=detail), code
+    return render_template(
+        "errors/error.html", code=code, title=title, detail=detail, request_id=request_id()
+    ), code

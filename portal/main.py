@@ -2,10 +2,9 @@
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import text
 
-from portal.extensions import db
 from portal.permissions import public
+from portal.serving import health
 from portal.tenancy import brands_of
 
 bp = Blueprint("main", __name__)
@@ -20,8 +19,12 @@ def index():
     return render_template("main/index.html")
 
 
-@bp.get("/health")
+@bp.get("/healthz")
 @public
-def health():
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+def healthz():
+    """For load balancers and orchestrators: 200 while the database (and Redis, when
+    configured) answer, else 503. Needs no session and names no brand."""
+    checks = health()
+    serving = all(state != "down" for state in checks.values())
+    body = {"status": "ok" if serving else "unavailable", **checks}
+    return body, (200 if serving else 503), {"Cache-Control": "no-store"}

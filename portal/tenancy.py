@@ -18,6 +18,12 @@ from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from portal.db import (
+    first_row_in_brand_scope,
+    load_brand_into_scope,
+    set_brand_scope,
+    widen_brand_scope,
+)
 from portal.extensions import db
 from portal.models import Brand, Membership, PermissionGroup, StaffSession, User
 from portal.models.brand import SLUG
@@ -52,15 +58,19 @@ def pull_brand(endpoint, values) -> None:
     g.membership = None
     g.brand_slug = None
     if not values or "brand_slug" not in values:
+        set_brand_scope(())  # outside every brand: no tenant row at all
         return
     slug = values.pop("brand_slug")
     # A slug that no brand could have never reaches the database (a NUL byte, 10 KB of text).
     if not SLUG.match(slug):
+        set_brand_scope(())
         abort(404)
     g.brand_slug = slug
     # Signed in, the user loader has just read the brand with the session (session_and_brand).
+    # Either statement also sets the second wall (PostgreSQL): the request's transactions see
+    # this brand's rows only.
     if not current_user.is_authenticated or g.brand is None:
-        g.brand = db.session.scalar(_BRAND_BY_SLUG, {"slug": slug})
+        g.brand = load_brand_into_scope(_BRAND_BY_SLUG, {"slug": slug})
     if g.brand is None:
         abort(404)
 
@@ -68,7 +78,8 @@ def pull_brand(endpoint, values) -> None:
 def session_and_brand(key: str) -> StaffSession | None:
     """The staff session of `key`, with its user and, in the same statement, the brand of the
     URL (g.brand) and the user's active membership there (g.membership)."""
-    row = db.session.execute(_SESSION_AND_BRAND, {"key": key, "slug": g.get("brand_slug")}).first()
+    parameters = {"key": key, "slug": g.get("brand_slug")}
+    row = first_row_in_brand_scope(_SESSION_AND_BRAND, parameters, brand_position=2)
     if row is None:
         return None
     staff_session, user, brand, membership, group = row
@@ -101,6 +112,7 @@ def check_membership() -> None:
     allowed = current_user.is_platform_admin or (g.membership is not None and brand.active)
     if not allowed:
         g.brand = None  # the 404 page must not show the brand either
+        set_brand_scope(())
         abort(404)
 
 
@@ -137,8 +149,15 @@ def scoped(model) -> Select:
 
 
 def get_or_404(model, object_id: int):
-    """One tenant row by id, or 404 when it does not exist *in this brand*."""
+    """One tenant row by id, or 404 when it does not exist *in this brand*.
+
+    A row of two brands (a migration, a bulk job) found from one of them is the business of
+    both: the request's scope takes in the other brand, whose rows of it the page shows
+    (the client now there, the emails sent from there) and its steps change."""
     obj = db.session.scalar(scoped(model).where(model.id == object_id))
     if obj is None:
         abort(404)
+    columns = getattr(model, "__tenant_columns__", ())
+    if columns:
+        widen_brand_scope(*(getattr(obj, column) for column in columns))
     return obj

@@ -1,7 +1,10 @@
 """Fixtures: a fresh app and database per test, factories, and a login helper.
 
 Tests run on SQLite by default (a new file per test). With TEST_DATABASE_URL set to a
-PostgreSQL database, the schema is created once and every table is emptied after each test.
+PostgreSQL database, the schema is built once by the migrations (row-level security included)
+and every table is emptied after each test. There the portal connects as TEST_DATABASE_URL's
+role and the schema belongs to TEST_MIGRATION_DATABASE_URL's (the same role when unset), as in
+production: `.ci/run` makes the two roles.
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ from pathlib import Path
 
 import pytest
 from babel.messages.frontend import CommandLineInterface
-from sqlalchemy import text
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.pool import NullPool
 
 from portal import create_app
 from portal.admin.rules import ensure_builtin_groups
+from portal.config import database_url
+from portal.db import ALL_BRANDS
 from portal.extensions import db
 from portal.models import (
     Address,
@@ -34,13 +40,59 @@ PASSWORD = "correct-horse-battery"
 _serials = itertools.count(350000000000000)
 
 
+TEST_DATABASE_URL = database_url(os.environ.get("TEST_DATABASE_URL") or "")
+ON_POSTGRESQL = TEST_DATABASE_URL.startswith("postgresql")
+OWNER_DATABASE_URL = database_url(os.environ.get("TEST_MIGRATION_DATABASE_URL") or "") or (
+    TEST_DATABASE_URL
+)
+_owner_engines = []
+
+
 def pytest_sessionstart(session):
     # Tests read the compiled catalogs; compile them so a stale .mo never hides a change.
     CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(ROOT / "translations")])
+    if ON_POSTGRESQL:
+        _build_postgresql_schema()
+
+
+def owner_engine():
+    """A connection as the owner of the tables (PostgreSQL), for building and emptying them."""
+    if not _owner_engines:
+        _owner_engines.append(create_engine(OWNER_DATABASE_URL, poolclass=NullPool))
+    return _owner_engines[0]
+
+
+def _build_postgresql_schema() -> None:
+    """The schema at the migrations' head, as `flask db upgrade` builds it, and empty."""
+    from flask_migrate import upgrade
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+            "MIGRATION_DATABASE_URL": OWNER_DATABASE_URL,
+        }
+    )
+    with app.app_context():
+        with owner_engine().begin() as connection:
+            present = set(inspect(connection).get_table_names())
+            if present and "alembic_version" not in present:
+                db.metadata.drop_all(connection)  # left by an older suite's create_all
+        upgrade()
+        db.engine.dispose()
+    empty_postgresql_tables()
+
+
+def empty_postgresql_tables() -> None:
+    """Every table emptied, as their owner (the portal's role may not TRUNCATE)."""
+    tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+    with owner_engine().begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 def _database_url(tmp_path) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite'}"
 
 
 @pytest.fixture
@@ -49,6 +101,10 @@ def app_config(tmp_path):
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path),
+        "MIGRATION_DATABASE_URL": OWNER_DATABASE_URL or None,
+        # A test's own reads and writes (factories, rules called directly) see every brand;
+        # requests and jobs set their scope as in production.
+        "BRAND_SCOPE_OUTSIDE_REQUESTS": ALL_BRANDS,
         "WTF_CSRF_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
         "ARGON2_TIME_COST": 1,
@@ -64,15 +120,14 @@ def app(app_config):
     """A new app and an empty database. No app context stays pushed: each request gets its own,
     as in production (a shared one would carry `g` and the session from request to request)."""
     app = create_app(app_config)
-    with app.app_context():
-        db.create_all()
+    if not ON_POSTGRESQL:  # PostgreSQL's schema is built once, by the migrations
+        with app.app_context():
+            db.create_all()
     yield app
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-            with db.engine.begin() as connection:
-                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+    if ON_POSTGRESQL:
+        empty_postgresql_tables()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.brand_migration import bulk, rules
-from portal.db import commit, transaction
+from portal.db import commit, separate_transaction, transaction
 from portal.extensions import db
 from portal.models import (
     Asset,
@@ -236,7 +236,7 @@ def test_two_people_starting_at_once_get_one_migration(app, setup):
         premium = db.session.get(Brand, setup["premium"])
         admin = db.session.get(User, setup["admin"])
         # Someone else saves the record between our read and our write.
-        with db.engine.begin() as other:
+        with separate_transaction() as other:
             other.execute(
                 Client.__table__.update()
                 .where(Client.id == client.id)

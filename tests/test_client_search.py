@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 
 from portal.clients import queries
 from portal.clients.queries import Search, search_clients
+from portal.db import ALL_BRANDS, set_brand_scope
 from portal.extensions import db
 from portal.models import Address, Brand, Client
 from portal.tenancy import scoped
@@ -81,12 +82,14 @@ def test_search_finds_what_a_scan_finds(two_brands, monkeypatch, few, walk, clie
     monkeypatch.setattr(queries, "FEW", few)
     monkeypatch.setattr(queries, "WALK", walk)
     with two_brands.test_request_context():
+        set_brand_scope(ALL_BRANDS)  # the test writes both brands' clients (RLS on PostgreSQL)
         north, south = (db.session.scalar(scoped_brand(slug)) for slug in ("north", "south"))
         for name, phone in clients:
             for brand in (north, south):  # the same names in another brand: never found
                 db.session.add(new_client(brand, name, phone))
         db.session.flush()
         g.brand = north
+        set_brand_scope((north.id,))  # the search runs as a request of north would
         ours = list(db.session.scalars(scoped(Client).order_by(Client.id)))
         for client, name in zip(ours, renamed, strict=False):  # the index follows changes
             client.name = name

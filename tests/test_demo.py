@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import DateTime, func, select, text
+from sqlalchemy import DateTime, func, select
 from stdnum import imei
 from stdnum.fr import tva
 from stdnum.gb import vat
@@ -28,7 +28,7 @@ from portal.models import (
     User,
 )
 from portal.validators import normalize_document, normalize_phone, normalize_postal_code
-from tests.conftest import login
+from tests.conftest import empty_postgresql_tables, login
 
 SLUGS = ["northwind", "northwind-premium", "lumiere", "horizonte", "polaris"]
 
@@ -190,9 +190,8 @@ def seeded_rows(app) -> dict[str, list[tuple]]:
 def empty_database(app) -> None:
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            db.session.commit()
+            db.session.remove()
+            empty_postgresql_tables()
         else:
             db.session.remove()
             db.drop_all()

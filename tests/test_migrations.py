@@ -1,4 +1,5 @@
-"""The Alembic migrations build exactly the schema of the models, and take it down again."""
+"""The Alembic migrations build exactly the schema of the models, and take it down again; on
+PostgreSQL with the row-level security policies of every tenant table."""
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -7,6 +8,8 @@ from sqlalchemy import inspect, text
 
 from portal.extensions import db
 from portal.models import outside_metadata
+from tests.conftest import ON_POSTGRESQL, owner_engine
+from tests.test_rls import TENANT_TABLES, policies
 
 
 def search_index(connection) -> list:
@@ -28,8 +31,14 @@ def search_index(connection) -> list:
 def test_migrations_match_the_models_both_ways(app):
     with app.app_context():
         with db.engine.connect() as connection:
-            built_by_models = search_index(connection)
-        db.drop_all()  # the fixture's create_all: this test builds the schema itself
+            built_by_fixture = search_index(connection)  # the models' on SQLite
+        engine = owner_engine() if ON_POSTGRESQL else db.engine
+        with engine.begin() as connection:  # the fixture's schema: this test builds its own
+            db.metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            if ON_POSTGRESQL:
+                connection.execute(text("DROP FUNCTION IF EXISTS portal_brand_scope()"))
+                connection.execute(text("DROP FUNCTION IF EXISTS portal_every_brand()"))
         upgrade()
         with db.engine.connect() as connection:
             context = MigrationContext.configure(
@@ -43,13 +52,19 @@ def test_migrations_match_the_models_both_ways(app):
             differences = compare_metadata(context, db.metadata)
             assert differences == []
             # The search index, outside the metadata: the same whichever way it was built.
-            assert search_index(connection) == built_by_models
-            assert built_by_models  # FTS table and triggers, or trigram index and extension
+            assert search_index(connection) == built_by_fixture
+            assert built_by_fixture  # FTS table and triggers, or trigram index and extension
+        if ON_POSTGRESQL:
+            assert policies() == {table: (True, True, 1) for table in TENANT_TABLES}
+
+            downgrade(revision="0005-1")  # the policies go, the tables stay
+            assert policies() == {table: (False, False, 0) for table in TENANT_TABLES}
+            assert set(TENANT_TABLES) <= set(inspect(db.engine).get_table_names())
+            upgrade()
+            assert policies() == {table: (True, True, 1) for table in TENANT_TABLES}
 
         downgrade(revision="base")
         remaining = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert remaining == set()
 
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP TABLE alembic_version"))
-        db.create_all()  # leave the database as the other tests expect it
+        upgrade()  # leave the database as the other tests expect it

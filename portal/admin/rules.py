@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from portal import audit, uploads
 from portal.auth import links
 from portal.auth.rules import end_all_sessions, normalize_email, revoke_links
+from portal.db import widen_brand_scope
 from portal.extensions import db
 from portal.models import (
     AccountLink,
@@ -356,10 +357,11 @@ def map_client_group(
 
 # --- brands -------------------------------------------------------------------------------
 
-RESERVED_SLUGS = frozenset({"static", "health", "admin", "api", "login", "logout"})
+RESERVED_SLUGS = frozenset({"static", "health", "healthz", "admin", "api", "login", "logout"})
 
 
 def brand_has_clients(brand: Brand) -> bool:
+    widen_brand_scope(brand.id)  # a platform admin asks it of any brand, from any portal
     return (
         db.session.scalar(select(Client.id).where(Client.brand_id == brand.id).limit(1)) is not None
     )
@@ -369,6 +371,8 @@ def save_brand(brand: Brand | None, values: dict, logo: uploads.Upload | None = 
     """Create a brand (with its built-in groups) or change one, with a new logo if given. The
     slug is fixed once clients exist: it is in every address the brand's staff and clients
     have saved."""
+    if brand is not None:
+        widen_brand_scope(brand.id)  # any brand, from any portal: its audit trail is its own
     slug = values["slug"]
     if slug in RESERVED_SLUGS:
         raise AdminError(_l("This address is reserved: choose another."))
@@ -384,6 +388,7 @@ def save_brand(brand: Brand | None, values: dict, logo: uploads.Upload | None = 
         brand = Brand(**values)
         db.session.add(brand)
         db.session.flush()
+        widen_brand_scope(brand.id)  # its audit trail starts here
         ensure_builtin_groups(brand)
         audit.record("brand.created", brand_id=brand.id, field="brand", new=slug)
     else:

@@ -20,7 +20,7 @@ from portal.admin.forms import (
     StaffUserForm,
 )
 from portal.auth import links
-from portal.db import rollback
+from portal.db import rollback, widen_brand_scope
 from portal.edge import parse_id
 from portal.extensions import db
 from portal.forms import EmptyForm
@@ -282,6 +282,8 @@ def client_group(group_id: int):
     form = ClientGroupForm(data={"name": group.name, "features": group.features})
     # Only brands the reader may enter: the names of the others are none of their business.
     other_brands = [b for b in brands_of(current_user) if b.id != g.brand.id]
+    # A mapping names a group of each of those brands: their groups are read here.
+    widen_brand_scope(*(b.id for b in other_brands))
     if request.form.get("action") == "map" and EmptyForm().validate_on_submit():
         return _save_mappings(group, other_brands)
     if form.validate_on_submit():
@@ -393,6 +395,7 @@ def _brand_form(brand: Brand | None):
 @permission_required("brands.manage")
 def brands():
     all_brands = db.session.scalars(select(Brand).order_by(Brand.name)).all()
+    widen_brand_scope(*(b.id for b in all_brands))  # every brand's count of clients
     counts = dict(
         db.session.execute(
             select(Client.brand_id, func.count(Client.id)).group_by(Client.brand_id)

@@ -13,6 +13,7 @@ from flask import abort, g, request
 from flask_babel import gettext as _
 
 from portal.api import tokens
+from portal.db import set_brand_scope
 from portal.models.user import hash_token
 from portal.permissions import NAMES, group_permissions
 
@@ -38,6 +39,7 @@ def token_required(permission: str):
             if token is None:
                 abort(401, description=_("Send a valid API token: Authorization: Bearer <token>."))
             g.api_token, g.brand, g.membership = token, token.brand, None
+            set_brand_scope((token.brand_id,))  # the second wall: this brand's rows only
             if permission not in group_permissions(token.group):
                 abort(403)
             return view(*args, **kwargs)

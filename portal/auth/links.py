@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.auth.rules import change_password, revoke_links
+from portal.db import widen_brand_scope
 from portal.extensions import db
 from portal.models import (
     LINK_TOKEN,
@@ -145,6 +146,8 @@ def accept_invitation(link: AccountLink, new_password: str | None = None) -> Mem
     """The holder joins the brand in the invited group (a new account with its first password)."""
     if link.purpose != LinkPurpose.INVITATION or not link.is_live(utcnow()):
         raise LinkError(_("This invitation is no longer valid."))
+    # Accepted from any brand's page: the answer is on record in the inviting brand.
+    widen_brand_scope(link.brand_id)
     user = link.user
     if user.password_hash is None:
         if not new_password:
@@ -174,6 +177,7 @@ def accept_invitation(link: AccountLink, new_password: str | None = None) -> Mem
 def decline_invitation(link: AccountLink) -> None:
     if link.purpose != LinkPurpose.INVITATION or not link.is_live(utcnow()):
         raise LinkError(_("This invitation is no longer valid."))
+    widen_brand_scope(link.brand_id)
     link.used_at = utcnow()
     audit.record(
         "member.declined",

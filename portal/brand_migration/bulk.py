@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from portal import audit
 from portal.brand_migration import rules
 from portal.brand_migration.checks import taken_user_ids
-from portal.db import transaction
+from portal.db import transaction, widen_brand_scope
 from portal.extensions import db
 from portal.models import (
     Brand,
@@ -28,6 +28,8 @@ CHUNK = 250  # clients per transaction of each step
 
 def create_job(source: Brand, target: Brand, user: User, client_ids) -> BulkJob:
     """The job and one item per client of the source brand; nothing moves yet."""
+    # The job, started from here, will move clients into the target (portal.jobs).
+    widen_brand_scope(source.id, target.id)
     wanted = set(client_ids)
     clients = db.session.execute(
         select(Client.id, Client.name).where(Client.brand_id == source.id)

@@ -8,6 +8,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.db import widen_brand_scope
 from portal.extensions import db
 from portal.models import (
     Brand,
@@ -109,6 +110,8 @@ def run_checks(
     """
     today = today or date.today()
     memo = {} if memo is None else memo
+    # The checks read the target brand too: its user IDs, its client groups.
+    widen_brand_scope(client.brand_id, target.id)
 
     def remembered(key, compute):
         if key not in memo:
@@ -170,6 +173,7 @@ def run_checks(
 
 def taken_user_ids(target: Brand) -> set[str]:
     """The user IDs already used in a brand, for a bulk job's checks."""
+    widen_brand_scope(target.id)
     return set(
         db.session.scalars(select(Client.provider_user_id).where(Client.brand_id == target.id))
     )

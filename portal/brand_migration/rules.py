@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import audit
 from portal.brand_migration import notify
 from portal.brand_migration.checks import all_pass, run_checks, target_group_for
-from portal.db import after_commit, rollback, transaction
+from portal.db import after_commit, rollback, transaction, widen_brand_scope
 from portal.extensions import db
 from portal.models import (
     Asset,
@@ -340,6 +340,8 @@ STEPS: dict[MigrationState, Callable[[list[Migration], int | None], None]] = {
 def advance(migrations: list[Migration], actor_id: int | None = None) -> None:
     """Run every open migration to its end, one step (one transaction) at a time. Safe to call
     again after a crash at any point: each step starts from the state the last commit left."""
+    # Each step reads and writes rows of both brands of each migration (the client moves).
+    widen_brand_scope(*{b for m in migrations for b in (m.source_brand_id, m.target_brand_id)})
     session = db.session()
     # These objects are ours for the run: re-reading each one after every commit would cost
     # a query per migration per step. The steps re-read clients and devices themselves.
