@@ -27,7 +27,7 @@ hits = RateLimitHit.__table__
 # skips Flask-Limiter's bookkeeping (a sixth of a signed-in request's own time), so a limit
 # declared anywhere else must be named here too (tests/test_auth.py compares).
 LIMITED_ENDPOINTS = frozenset({"auth.login"})  # their POSTs
-LIMITED_BLUEPRINTS = frozenset({"api_clients"})
+LIMITED_BLUEPRINTS = frozenset({"api_clients", "api_migrations"})
 
 
 @limiter.request_filter

@@ -196,9 +196,7 @@ def test_the_list_searches_filters_and_pages_like_the_page(client, world, admin_
     found = client.get("/api/v1/clients?q=souza", headers=auth(admin_token)).json
     assert [c["name"] for c in found["items"]] == ["Transportes Souza"]
     client_json = found["items"][0]
-    assert re.fullmatch(
-        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)", client_json["created_at"]
-    )
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", client_json["created_at"])
     bad = client.get("/api/v1/clients?per_page=1000&status=gone", headers=auth(admin_token))
     assert bad.status_code == 422 and {"per_page", "status"} <= set(bad.json["errors"])
 

@@ -14,12 +14,13 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import select
 
 from portal.api import tokens
+from portal.brand_migration import bulk
 from portal.db import transaction
 from portal.extensions import db
-from portal.models import PermissionGroup, Role, User
+from portal.models import PermissionGroup, Role
+from portal.permissions import GRANTABLE
 from tests.conftest import make_asset, make_brand, make_client, make_user
 
 CHECKS = [
@@ -34,7 +35,10 @@ CHECKS = [
 def api_app(app):
     with app.app_context():
         brand = make_brand("acme", country_code="BR")
+        sub = make_brand("acme-plus", country_code="BR", parent_id=brand.id)
         make_user("admin@acme.test", brand, Role.BRAND_ADMIN)
+        # The token's maker may migrate between the two brands; its group may do everything.
+        maker = make_user("root@platform.test", None, is_platform_admin=True)
         for name in ("Silva", "Souza"):
             client = make_client(brand, name=f"Transportes {name}", country_code="BR")
             assigned = make_asset(brand, client)
@@ -46,11 +50,15 @@ def api_app(app):
             "free_asset": free.id,
         }
         with transaction():
-            group = db.session.scalar(
-                select(PermissionGroup).where(PermissionGroup.builtin == Role.BRAND_ADMIN)
+            group = PermissionGroup(
+                brand_id=brand.id, name="Everything", permissions=[p.name for p in GRANTABLE]
             )
+            db.session.add(group)
+            job = bulk.create_job(brand, sub, maker, [client.id])
+            db.session.flush()
+            app.config["TEST_IDS"]["job_id"] = job.id
             _token, app.config["TEST_API_SECRET"] = tokens.create(
-                brand, "Schema test", group, actor=db.session.scalar(select(User))
+                brand, "Schema test", group, actor=maker
             )
     app.config["API_RATE_LIMIT"] = "100000 per minute"
     return app
@@ -90,6 +98,6 @@ def test_every_operation_answers_as_documented(api_app):
         operation = result.ok()
         exercise(operation, mode, api_app, headers, statuses)
         labels.add(operation.label)
-    assert len(labels) == 14
+    assert len(labels) == 20
     # Valid calls succeeded and invalid ones were refused, each as the document says.
     assert statuses[200] and statuses[422] and statuses[404]

@@ -13,11 +13,11 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from flask_smorest import Api
 
-from portal.api import clients, pages, problems
+from portal.api import clients, migrations, pages, problems
 from portal.errors import render_errors_under
 from portal.extensions import csrf
 
-API_BLUEPRINTS = (clients.blp,)
+API_BLUEPRINTS = (clients.blp, migrations.blp)
 
 
 class PortalApi(Api):

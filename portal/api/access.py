@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 from flask_babel import gettext as _
 
 from portal.api import tokens
 from portal.db import set_brand_scope
+from portal.extensions import limiter
 from portal.models.user import hash_token
 from portal.permissions import NAMES, group_permissions
 
@@ -26,6 +27,15 @@ def bearer_secret() -> str | None:
 def rate_limit_key() -> str:
     """Calls are counted per token (by its secret's hash: no database before the limit)."""
     return "api:" + hash_token(bearer_secret() or request.remote_addr or "")[:32]
+
+
+def limit_per_token(blueprint):
+    """API_RATE_LIMIT calls per token, shared by every API blueprint; over it, 429 with
+    Retry-After."""
+    limiter.shared_limit(
+        lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=rate_limit_key
+    )(blueprint)
+    return blueprint
 
 
 def token_required(permission: str):

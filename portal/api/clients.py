@@ -7,13 +7,13 @@ answer is 428, with a stale one 412 and the current client — never a silent ov
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, jsonify, make_response, request
+from flask import abort, g, jsonify, make_response, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from werkzeug.datastructures import MultiDict
 
 from portal.api import schemas
-from portal.api.access import rate_limit_key, token_required
+from portal.api.access import limit_per_token, token_required
 from portal.api.problems import refuse
 from portal.clients import rules
 from portal.clients.collections import COLLECTIONS
@@ -21,14 +21,13 @@ from portal.clients.fields import FIELDS
 from portal.clients.forms import record_form
 from portal.clients.queries import load_client_record, search_clients
 from portal.edge import MAX_ID
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.models import Asset, Client, ClientStatus, PaymentStatus
 from portal.tenancy import get_or_404, scoped
 from portal.validators import ValidationError, check_text
 
 blp = Blueprint("api_clients", __name__, url_prefix="/api/v1", description="Clients of the brand")
-# Per token (API_RATE_LIMIT); a call over the limit gets 429 with Retry-After.
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(blp)
+limit_per_token(blp)
 
 PROBLEM = {"schema": schemas.Problem, "content_type": "application/problem+json"}
 

@@ -8,14 +8,23 @@ schema checks the JSON's shape and types.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import marshmallow as ma
 from marshmallow import validate
 
+from portal.brand_migration import checks
 from portal.clients.fields import FIELDS
-from portal.models import ClientStatus, PaymentStatus
+from portal.models import ClientStatus, MigrationState, PaymentStatus
 
-# Every time the API writes is ISO 8601 in UTC, with a Z.
-DATETIME = {"format": "iso"}
+
+class Timestamp(ma.fields.DateTime):
+    """Every time the API writes: ISO 8601 in UTC with a Z, to the second."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class Schema(ma.Schema):
@@ -100,8 +109,8 @@ class Client(Schema):
         metadata={"description": "A migration runs: the record cannot change until it ends."},
     )
     version = ma.fields.Integer(metadata={"description": "Also the ETag."})
-    created_at = ma.fields.DateTime(**DATETIME)
-    updated_at = ma.fields.DateTime(**DATETIME)
+    created_at = Timestamp()
+    updated_at = Timestamp()
 
 
 class Page(Schema):
@@ -207,4 +216,128 @@ class Problem(Schema):
         metadata={
             "description": "Per field (dotted path), what is wrong, in the caller's language."
         },
+    )
+
+
+# --- migrations ---------------------------------------------------------------------------------
+
+_TARGET = ma.fields.String(
+    required=True,
+    validate=validate.Length(min=1, max=60),
+    metadata={"description": "The slug of the brand to move the client to."},
+)
+_OVERRIDE = ma.fields.String(
+    load_default="",
+    validate=validate.Length(max=500),
+    metadata={"description": "Why a client under contract may move (needs migrations.override)."},
+)
+
+
+class MigrationCheckWrite(Schema):
+    target = _TARGET
+    override_reason = _OVERRIDE
+
+
+class Check(Schema):
+    key = ma.fields.String()
+    ok = ma.fields.Boolean()
+    label = ma.fields.String(metadata={"description": "What is checked, in the caller's language."})
+    detail = ma.fields.String(allow_none=True, metadata={"description": "Why it failed."})
+
+
+class CheckReport(Schema):
+    passes = ma.fields.Boolean(metadata={"description": "Whether a migration would start."})
+    checks = ma.fields.List(ma.fields.Nested(Check))
+
+
+class MigrationWrite(Schema):
+    client_id = ma.fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1)
+    )
+    target = _TARGET
+    preferred_date = ma.fields.Date(allow_none=True)
+    override_reason = _OVERRIDE
+
+
+class MigrationEvent(Schema):
+    at = Timestamp()
+    from_state = ma.fields.Function(lambda e: e.from_state.value if e.from_state else None)
+    to_state = ma.fields.Function(lambda e: e.to_state.value)
+    note = ma.fields.String(allow_none=True)
+
+
+class Migration(Schema):
+    id = ma.fields.Integer()
+    client_id = ma.fields.Integer(allow_none=True)
+    client_name = ma.fields.String()
+    source_brand = ma.fields.Function(lambda m: m.source_brand.slug)
+    target_brand = ma.fields.Function(lambda m: m.target_brand.slug)
+    state = ma.fields.Function(lambda m: m.state.value)
+    preferred_date = ma.fields.Date(allow_none=True)
+    override_reason = ma.fields.String(allow_none=True)
+    rollback_of_id = ma.fields.Integer(allow_none=True)
+    bulk_job_id = ma.fields.Integer(allow_none=True)
+    tracking_url = ma.fields.String(allow_none=True)
+    created_at = Timestamp()
+
+
+def _checks_as_they_stood(migration) -> list[dict]:
+    return Check(many=True).dump([checks.Check(**c) for c in migration.checks or []])
+
+
+class MigrationDetail(Migration):
+    checks = ma.fields.Function(
+        _checks_as_they_stood, metadata={"description": "The checks when it started."}
+    )
+    timeline = ma.fields.List(ma.fields.Nested(MigrationEvent), attribute="events")
+
+
+class MigrationPage(Schema):
+    items = ma.fields.List(ma.fields.Nested(Migration))
+    next_cursor = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Pass as `after` for the next (older) page."}
+    )
+
+
+class MigrationQuery(Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    state = ma.fields.String(validate=validate.OneOf([s.value for s in MigrationState] + ["open"]))
+    per_page = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    after = ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class BulkJobWrite(Schema):
+    target = _TARGET
+    client_ids = ma.fields.List(
+        ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1)),
+        validate=validate.Length(min=1, max=10_000),
+        metadata={"description": "The clients to move; or give `matching`."},
+    )
+    matching = ma.fields.Nested(
+        Schema.from_dict(
+            {
+                "q": ma.fields.String(load_default="", validate=validate.Length(max=200)),
+                "status": ClientQuery._declared_fields["status"],
+                "payment": ClientQuery._declared_fields["payment"],
+                "access": ClientQuery._declared_fields["access"],
+            },
+            name="BulkMatching",
+        ),
+        metadata={"description": "Every client the client list's search and filters find."},
+    )
+
+
+class BulkJob(Schema):
+    id = ma.fields.Integer()
+    source_brand = ma.fields.String()
+    target_brand = ma.fields.String()
+    created_at = Timestamp()
+    finished_at = Timestamp(allow_none=True)
+    total = ma.fields.Integer()
+    counts = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        metadata={"description": "Clients by result: pending, migrated, refused, failed."},
     )
