@@ -26,7 +26,6 @@ from portal.rls import UNSCOPED
 from tests.conftest import ON_POSTGRESQL, ROOT, login, make_brand, make_client, make_user
 
 
-
 def _tenant_tables() -> dict[str, str]:
     """Every revision's TENANT_TABLES (0005 the first ones, later revisions their own)."""
     tables = {}

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import render_template
-from flask_babel import force_locale
+from flask import render_template, url_for
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Brand, Client, Migration, MigrationState, OutboxEmail
+from portal.models import (
+    LINK_TOKEN,
+    Brand,
+    Client,
+    Migration,
+    MigrationConsent,
+    MigrationState,
+    OutboxEmail,
+)
 from portal.outbox import emails
 
 
@@ -143,3 +151,40 @@ def untold_of_brand(brand: Brand, limit: int = 50) -> list[tuple[int, str, int]]
             .limit(limit)
         ).all()
     )
+
+
+def queue_consent_request(
+    migration: Migration, client: Client, consent: MigrationConsent
+) -> OutboxEmail | None:
+    """Ask the client, by email in its language, to agree to a transfer to another brand
+    tree: a single-use link (its token made at sending) to agree or refuse. None when the
+    client has no address to ask at."""
+    address = (client.login_email or client.email or "").strip()
+    if not address:
+        return None
+    source, target = client.brand, migration.target_brand
+    url = url_for(
+        "brand_migration.consent_link", brand_slug=source.slug, token=LINK_TOKEN, _external=True
+    )
+    with force_locale(client.locale):
+        subject = _("Do you agree to move your account to %(brand)s?", brand=target.name)
+        context = {
+            "name": client.name,
+            "brand": source,
+            "target": target,
+            "url": url,
+            "expires": format_datetime(migration.consent_expires_at, "long"),
+            "reply_to": emails.sender_of(source)[1],
+            "manager": client.account_manager,
+            "locale": client.locale,
+            "subject": subject,
+        }
+        return emails.queue(
+            recipient=address,
+            locale=client.locale,
+            subject=subject,
+            body=render_template("emails/consent_request.txt", **context),
+            html=render_template("emails/consent_request.html", **context),
+            brand_id=source.id,  # not the migration's emails: those tell the new address
+            consent_id=consent.id,
+        )

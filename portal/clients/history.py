@@ -41,6 +41,8 @@ ACTION_LABELS = {
     "asset.unassigned": _l("Device unassigned"),
     "migration.refused": _l("Migration refused"),
     "migration.bulk": _l("Bulk migration started"),
+    "migration.consent_accepted": _l("Transfer agreed"),
+    "migration.consent_refused": _l("Transfer refused"),
 }
 
 

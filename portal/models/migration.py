@@ -105,7 +105,7 @@ class Migration(db.Model):
         order_by="MigrationEvent.id", cascade="all, delete-orphan"
     )
     consents: Mapped[list[MigrationConsent]] = relationship(
-        order_by="MigrationConsent.id", cascade="all, delete-orphan"
+        order_by="MigrationConsent.id", cascade="all, delete-orphan", back_populates="migration"
     )
 
     @property
@@ -145,9 +145,15 @@ class MigrationConsent(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     decided_by: Mapped[User | None] = relationship()
+    migration: Mapped[Migration] = relationship(back_populates="consents")
 
     PARTIES = {"source": _l("Source brand"), "target": _l("Target brand"), "client": _l("Client")}
-    DECISIONS = {"pending": _l("Waiting"), "accepted": _l("Agreed"), "refused": _l("Refused")}
+    DECISIONS = {
+        "pending": _l("Waiting"),
+        "accepted": _l("Agreed"),
+        "refused": _l("Refused"),
+        "expired": _l("No answer in time"),
+    }
     HOW = {
         "started": _l("by starting the transfer"),
         "portal": _l("in the portal"),
