@@ -171,6 +171,8 @@ def load_settings(instance_path: Path) -> dict:
         "HSTS": _env_bool("HSTS", not development),
         # Outgoing mail: with no MAIL_SERVER, emails wait in the outbox (Administration).
         **mail_settings(),
+        # The portal's public address, for links in emails sent outside a request (jobs).
+        "PORTAL_URL": os.environ.get("PORTAL_URL"),
         # A migration awaiting agreement to a transfer between brand trees expires after this.
         "MIGRATION_CONSENT_DAYS": int(os.environ.get("MIGRATION_CONSENT_DAYS", "14")),
         # Background jobs: RQ on Redis when REDIS_URL is set, else a thread in this process.

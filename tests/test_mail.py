@@ -77,8 +77,11 @@ def test_a_real_smtp_server_gets_both_parts_from_the_brand_with_its_domain(app, 
     html = message.get_body(("html",)).get_content()
     # Each person by their own name: the contact "Ops", the login the client's.
     assert text.startswith("Hello Ops,") and "Hello Ops," in html
-    assert by_recipient["fleet@acme.example"].get_body(("plain",)).get_content().startswith(
-        "Hello Acme Haulage,"
+    assert (
+        by_recipient["fleet@acme.example"]
+        .get_body(("plain",))
+        .get_content()
+        .startswith("Hello Acme Haulage,")
     )
     for part in (text, html):
         assert "Northwind Premium" in part

@@ -10,8 +10,9 @@ The words follow the operators' own template: the subscription changed brand, th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
-from flask import render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -153,6 +154,18 @@ def untold_of_brand(brand: Brand, limit: int = 50) -> list[tuple[int, str, int]]
     )
 
 
+def external_url(endpoint: str, **values) -> str:
+    """An absolute address of the portal: the request's host, or outside a request (a bulk or
+    scheduled job) PORTAL_URL's."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    base = urlsplit(current_app.config.get("PORTAL_URL") or "http://localhost")
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
 def queue_consent_request(
     migration: Migration, client: Client, consent: MigrationConsent
 ) -> OutboxEmail | None:
@@ -163,9 +176,7 @@ def queue_consent_request(
     if not address:
         return None
     source, target = client.brand, migration.target_brand
-    url = url_for(
-        "brand_migration.consent_link", brand_slug=source.slug, token=LINK_TOKEN, _external=True
-    )
+    url = external_url("brand_migration.consent_link", brand_slug=source.slug, token=LINK_TOKEN)
     with force_locale(client.locale):
         subject = _("Do you agree to move your account to %(brand)s?", brand=target.name)
         context = {
