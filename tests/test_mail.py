@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.config import mail_settings
 from portal.extensions import db
-from portal.models import Brand, Client, Contact, Migration, OutboxEmail, utcnow
+from portal.models import Brand, Client, Contact, Migration, OutboxEmail, User, utcnow
 from portal.outbox import emails
 from tests.conftest import login
 from tests.mail_backends import FlakyEmailBackend, SMTPServer
@@ -259,3 +259,27 @@ def test_contacts_without_a_name_are_greeted_as_the_client(app, setup):
     assert night.body.startswith("Hello Acme Haulage,")
     with app.app_context():
         assert db.session.get(Migration, migration_id).state.value == "completed"
+
+
+def test_a_link_email_carries_the_same_working_link_in_both_parts(app, mailbox, setup):
+    from portal.auth import links
+    from portal.db import commit
+    from portal.models import PermissionGroup
+
+    with app.test_request_context("/north/"):
+        north = db.session.get(Brand, setup["north"])
+        group = db.session.scalar(
+            select(PermissionGroup).where(PermissionGroup.brand_id == north.id)
+        )
+        admin = db.session.get(User, setup["admin"])
+        invitee = User(email="new@north.test", name="Nora New")
+        db.session.add(invitee)
+        db.session.flush()
+        email = links.invite(invitee, north, group, created_by=admin)
+        emails.send_after_commit([email])
+        commit()
+    message = mailbox.to("new@north.test")[0]
+    html = message.alternatives[0][0]
+    link = mailbox.link("new@north.test")
+    assert link in html and "~token~" not in html and "~token~" not in message.body
+    assert message.body.startswith("Hello Nora New,") and "Hello Nora New," in html

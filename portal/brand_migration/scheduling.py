@@ -15,6 +15,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.brand_migration import rules
@@ -120,5 +121,6 @@ def coming_up(query, limit: int = 50) -> list[Migration]:
             query.where(Migration.state.in_((S.SCHEDULED, S.AWAITING_CONSENT)))
             .order_by(Migration.preferred_date.is_(None), Migration.preferred_date, Migration.id)
             .limit(limit)
+            .options(selectinload(Migration.target_brand))
         )
     )
