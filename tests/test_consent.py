@@ -214,3 +214,41 @@ def test_the_client_refuses_by_its_link(app, client, mailbox, trees):
     assert next(c for c in migration.consents if c.party == "client").reason == (
         "Happy where we are"
     )
+
+
+def test_the_pages_run_the_same_queries_for_one_or_four_migrations(app, client, trees):
+    from tests.conftest import make_client
+    from tests.test_client_history import counted_statements
+
+    def statements(path):
+        with counted_statements(app) as seen:
+            assert client.get(path).status_code == 200
+        return len(seen)
+
+    def more(count):
+        with app.app_context():
+            north = db.session.get(Brand, trees["north"])
+            manager = db.session.get(Client, trees["client"]).account_manager_id
+            for i in range(count):
+                other = make_client(north, name=f"More {i}", account_manager_id=manager)
+                rules.start(
+                    other,
+                    db.session.get(Brand, trees["other"]),
+                    db.session.get(User, trees["admin"]),
+                )
+                rules.start(
+                    make_client(north, name=f"Later {i}", account_manager_id=manager),
+                    db.session.get(Brand, trees["premium"]),
+                    db.session.get(User, trees["admin"]),
+                    preferred_date=utcnow().date() + timedelta(days=3),
+                )
+                commit()
+
+    transfer(app, trees)
+    login(client, "other", "root@platform.test")
+    more(1)
+    few = (statements("/north/migrations"), statements("/other/transfers"))
+    more(3)
+    many = (statements("/north/migrations"), statements("/other/transfers"))
+    assert few == many, (few, many)
+    assert client.get("/other/transfers").text.count("Accept transfer") == 5
