@@ -122,8 +122,8 @@ def _decide(migration, party, accept: bool, reason: str, *, actor_id, who) -> No
         f"migration.consent_{party.decision}",
         brand_id=migration.source_brand_id,
         client_id=migration.client_id,
-        field="migration",
-        new=str(MigrationConsent.PARTIES[party.party]),
+        field="consent",
+        new=party.party,  # shown as the party's name in the reader's language
         note=" · ".join(x for x in (who, party.reason) if x) or None,
         actor_id=actor_id,
     )

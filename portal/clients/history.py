@@ -18,6 +18,7 @@ from portal.models import (
     Client,
     ClientStatus,
     Migration,
+    MigrationConsent,
     MigrationState,
     OutboxEmail,
     PaymentStatus,
@@ -34,6 +35,7 @@ OTHER_FIELD_LABELS = {
     "login_password": _l("Password"),
     "assets": _l("Equipment"),
     "migration": _l("Migration"),
+    "consent": _l("Agreement"),
 }
 
 ACTION_LABELS = {
@@ -106,6 +108,8 @@ class _Readable:
     def __call__(self, name: str | None, value: str | None) -> str | None:
         if value is None or name is None:
             return value
+        if name == "consent":  # the party who agreed or refused a transfer
+            return str(MigrationConsent.PARTIES.get(value, value))
         if name in _ENUM_FIELDS:
             try:
                 return _ENUM_FIELDS[name](value).label
