@@ -263,10 +263,11 @@ def test_contacts_without_a_name_are_greeted_as_the_client(app, setup):
 
 def test_a_link_email_carries_the_same_working_link_in_both_parts(app, mailbox, setup):
     from portal.auth import links
-    from portal.db import commit
+    from portal.db import ALL_BRANDS, commit, set_brand_scope
     from portal.models import PermissionGroup
 
     with app.test_request_context("/north/"):
+        set_brand_scope(ALL_BRANDS)  # a test's own writes, as outside requests
         north = db.session.get(Brand, setup["north"])
         group = db.session.scalar(
             select(PermissionGroup).where(PermissionGroup.brand_id == north.id)
