@@ -252,3 +252,20 @@ def test_the_pages_run_the_same_queries_for_one_or_four_migrations(app, client, 
     many = (statements("/north/migrations"), statements("/other/transfers"))
     assert few == many, (few, many)
     assert client.get("/other/transfers").text.count("Accept transfer") == 5
+
+
+def test_agreed_but_a_check_fails_now_it_does_not_start(app, client, trees):
+    migration_id = transfer(app, trees)
+    with app.app_context():
+        from portal.models import PaymentStatus
+
+        db.session.get(Client, trees["client"]).payment_status = PaymentStatus.DELINQUENT
+        db.session.commit()
+    login(client, "other", "admin@other.test")
+    page = client.post(f"/other/transfers/{migration_id}/accept", follow_redirects=True).text
+    assert "the checks no longer pass" in page
+    migration = get_migration(app, migration_id)
+    assert migration.state == S.REFUSED
+    assert [c["key"] for c in migration.checks if not c["ok"]] == ["paid"]
+    with app.app_context():
+        assert db.session.get(Client, trees["client"]).frozen_by_migration_id is None

@@ -12,7 +12,7 @@ from portal.brand_migration.forms import ClientAnswerForm, RefuseTransferForm
 from portal.db import rollback
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.models import Migration
+from portal.models import Migration, MigrationState
 from portal.permissions import permission_required, public
 from portal.tenancy import get_or_404
 
@@ -49,6 +49,9 @@ def accept_transfer(migration_id: int):
     except rules.MigrationRefused as refusal:
         rollback()
         flash(str(refusal.message), "error")
+        return redirect(url_for("brand_migration.transfers"))
+    if migration.state == MigrationState.REFUSED:  # agreed by all, but a check fails now
+        flash(_("Accepted, but the checks no longer pass: the transfer did not start."), "error")
     else:
         flash(_("Transfer of %(name)s accepted.", name=migration.client_name), "success")
     return redirect(url_for("brand_migration.transfers"))
