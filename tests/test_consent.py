@@ -269,3 +269,15 @@ def test_agreed_but_a_check_fails_now_it_does_not_start(app, client, trees):
     assert [c["key"] for c in migration.checks if not c["ok"]] == ["paid"]
     with app.app_context():
         assert db.session.get(Client, trees["client"]).frozen_by_migration_id is None
+
+
+def test_a_cancelled_transfer_kills_the_clients_link(app, client, mailbox, trees):
+    with app.app_context():
+        db.session.get(Brand, trees["other"]).transfer_needs_client_consent = True
+        db.session.commit()
+    migration_id = transfer(app, trees)
+    link = re.search(r"(/north/transfer/[\w-]+)", mailbox.to("fleet@acme.example")[0].body)
+    login(client, "north", "root@platform.test")
+    client.post(f"/north/migrations/{migration_id}/cancel")
+    assert get_migration(app, migration_id).state == S.CANCELLED
+    assert app.test_client().get(link.group(1), follow_redirects=True).status_code == 410

@@ -161,8 +161,13 @@ class MigrationConsent(db.Model):
     }
 
     def is_live(self, now: datetime) -> bool:
-        """A client's link still works: not answered, not past its time."""
-        return self.decision == "pending" and (self.expires_at is None or now < self.expires_at)
+        """A client's link still works: not answered, not past its time, and the transfer
+        still waits for agreement (not cancelled, refused or expired meanwhile)."""
+        return (
+            self.decision == "pending"
+            and (self.expires_at is None or now < self.expires_at)
+            and self.migration.state == MigrationState.AWAITING_CONSENT
+        )
 
     def new_token(self) -> str:
         token = secrets.token_urlsafe(32)
