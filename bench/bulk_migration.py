@@ -48,6 +48,7 @@ def build(n: int) -> tuple[int, int, int, list[int]]:
         name="Target",
         country_code="GB",
         tracking_url_template="https://tracking.{country}.target.example",
+        parent=source,  # one brand tree: the transfer needs nobody else's agreement
     )
     admin = User(
         email="bench@example.com", name="Bench", password_hash="unusable", is_platform_admin=True

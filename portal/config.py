@@ -6,6 +6,7 @@ import os
 import secrets
 import time
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 LANGUAGES = ("en", "fr", "pt", "pl")
@@ -82,6 +83,34 @@ def database_url(value: str) -> str:
     return value
 
 
+def mail_settings() -> dict:
+    """SMTP and the outbox's retries. Plain SMTP unless MAIL_USE_TLS (STARTTLS) or MAIL_USE_SSL
+    says otherwise: a server given by MAIL_SERVER and MAIL_PORT alone is spoken to as it is."""
+    sender = os.environ.get("MAIL_DEFAULT_SENDER", "")
+    # Message-ID and EHLO name this domain: the sender's, else (at sending) this machine's.
+    domain = os.environ.get("MAIL_DOMAIN") or parseaddr(sender)[1].rpartition("@")[2] or None
+    return {
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        # Another Flask-Mailman backend, e.g. "console" to print emails in development.
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _env_bool("MAIL_USE_SSL", False),
+        "MAIL_DOMAIN": domain,
+        "MAIL_DEFAULT_SENDER": sender or None,  # None: portal@MAIL_DOMAIN
+        "MAIL_TIMEOUT": int(os.environ.get("MAIL_TIMEOUT", "10")),
+        # A failed send is tried again after this many seconds, then twice as long each time…
+        "OUTBOX_RETRY_SECONDS": int(os.environ.get("OUTBOX_RETRY_SECONDS", "60")),
+        # …until this many attempts have failed: then it is "failed" and shown as an alert.
+        "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "6")),
+        # A send claimed longer ago than this, never recorded as sent or failed, was interrupted
+        # (its process died): it is marked "unsure", never sent twice by itself.
+        "OUTBOX_CLAIM_SECONDS": int(os.environ.get("OUTBOX_CLAIM_SECONDS", "300")),
+    }
+
+
 def load_settings(instance_path: Path) -> dict:
     portal_env = os.environ.get("PORTAL_ENV", "production")
     development = portal_env == "development"
@@ -141,15 +170,11 @@ def load_settings(instance_path: Path) -> dict:
         # Browsers keep to https for a year once they have seen the portal over https.
         "HSTS": _env_bool("HSTS", not development),
         # Outgoing mail: with no MAIL_SERVER, emails wait in the outbox (Administration).
-        "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
-        # Another Flask-Mailman backend, e.g. "console" to print emails in development.
-        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND"),
-        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
-        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
-        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
-        "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS", True),
-        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "portal@localhost"),
-        "MAIL_TIMEOUT": 10,
+        **mail_settings(),
+        # The portal's public address, for links in emails sent outside a request (jobs).
+        "PORTAL_URL": os.environ.get("PORTAL_URL"),
+        # A migration awaiting agreement to a transfer between brand trees expires after this.
+        "MIGRATION_CONSENT_DAYS": int(os.environ.get("MIGRATION_CONSENT_DAYS", "14")),
         # Background jobs: RQ on Redis when REDIS_URL is set, else a thread in this process.
         "JOBS_INLINE": False,  # tests run jobs at once, in the request
         # What a transaction may touch when nothing set its brand scope (portal/db.py): no

@@ -64,3 +64,7 @@ def run_in_app(function_path: str, *args, scope=()) -> None:
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+# Run every sweep, maybe in several processes at once: each claims its work in the database.
+PERIODIC = ("portal.outbox.emails:deliver_due", "portal.brand_migration.scheduling:run_due")

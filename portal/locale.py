@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -72,3 +75,10 @@ def install_template_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
         newstyle=True,
     )
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's date in the portal's time zone (PORTAL_TIMEZONE): the day a preferred date
+    means, whoever reads it and wherever the worker runs."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+    return (now or datetime.now(UTC)).astimezone(zone).date()

@@ -68,6 +68,11 @@ CATALOGUE: tuple[Permission, ...] = (
         _l("Move clients back"),
         _l("Undo a migration."),
     ),
+    Permission(
+        "migrations.consent",
+        _l("Answer incoming transfers"),
+        _l("Accept or refuse clients transferred into the brand from another brand tree."),
+    ),
     Permission("audit.view", _l("View history"), _l("Read the history of changes.")),
     Permission(
         "admin.users",

@@ -49,7 +49,15 @@ _SESSION_AND_BRAND = (
 
 # Open to a browser signed in elsewhere: signing out works wherever one stands, and an emailed
 # link works whoever else is signed in on the same computer.
-OPEN_ENDPOINTS = frozenset({"auth.logout", "auth.open_link", "auth.link"})
+OPEN_ENDPOINTS = frozenset(
+    {
+        "auth.logout",
+        "auth.open_link",
+        "auth.link",
+        "brand_migration.consent_link",  # a client's link to agree to a transfer
+        "brand_migration.consent_answer",
+    }
+)
 
 
 def pull_brand(endpoint, values) -> None:

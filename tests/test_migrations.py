@@ -57,9 +57,10 @@ def test_migrations_match_the_models_both_ways(app):
         if ON_POSTGRESQL:
             assert policies() == {table: (True, True, 1) for table in TENANT_TABLES}
 
-            downgrade(revision="0005-1")  # the policies go, the tables stay
-            assert policies() == {table: (False, False, 0) for table in TENANT_TABLES}
-            assert set(TENANT_TABLES) <= set(inspect(db.engine).get_table_names())
+            downgrade(revision="0005-1")  # the policies go, 0005's tables stay
+            present = set(inspect(db.engine).get_table_names())
+            assert policies() == {t: (False, False, 0) for t in TENANT_TABLES if t in present}
+            assert {"clients", "migrations", "outbox", "audit_events"} <= present
             upgrade()
             assert policies() == {table: (True, True, 1) for table in TENANT_TABLES}
 

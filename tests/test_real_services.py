@@ -63,7 +63,7 @@ def test_a_bulk_job_runs_on_an_rq_worker(app_config, redis_db, app, monkeypatch)
     web = create_app(config)
     with web.app_context():
         north = make_brand("north")
-        make_brand("premium")
+        make_brand("premium", parent_id=north.id)  # one brand tree: nobody else must agree
         manager = make_user("root@platform.test", None, is_platform_admin=True)
         ids = [
             make_client(north, name=f"Queued {i}", account_manager_id=manager.id).id

@@ -25,12 +25,19 @@ from portal.permissions import public
 from portal.rls import UNSCOPED
 from tests.conftest import ON_POSTGRESQL, ROOT, login, make_brand, make_client, make_user
 
-_spec = importlib.util.spec_from_file_location(
-    "rls_migration", ROOT / "migrations" / "versions" / "0005_row_level_security.py"
-)
-_migration = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_migration)
-TENANT_TABLES = _migration.TENANT_TABLES
+
+def _tenant_tables() -> dict[str, str]:
+    """Every revision's TENANT_TABLES (0005 the first ones, later revisions their own)."""
+    tables = {}
+    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"revision_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        tables.update(getattr(module, "TENANT_TABLES", {}))
+    return tables
+
+
+TENANT_TABLES = _tenant_tables()
 
 
 def policies() -> dict[str, tuple[bool, bool, int]]:

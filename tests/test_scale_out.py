@@ -144,7 +144,7 @@ def _start(command, environment, log, name):
 def fleet(app):
     with app.app_context():
         north = make_brand("north")
-        premium = make_brand("premium")
+        premium = make_brand("premium", parent_id=north.id)  # one tree: no consent to wait for
         admin = make_user("root@platform.test", None, is_platform_admin=True)
         make_user("reseller@north.test", north, Role.RESELLER)
         make_user("target@north.test", north, Role.RESELLER)

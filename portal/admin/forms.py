@@ -28,6 +28,10 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _optional_email(value: str) -> str:
+    return normalize_email(value) if (value or "").strip() else ""
+
+
 def _name_field(label=None, max_length=80):
     return StringField(
         label or _l("Name"),
@@ -111,6 +115,25 @@ class BrandForm(FlaskForm):
     logo = FileField(_l("Logo (PNG)"))
     accepted_logo = None  # set by validate_logo
     active = BooleanField(_l("Active: its staff can sign in"))
+    # Blank: the brand's name at the platform's address (MAIL_DEFAULT_SENDER).
+    mail_from_name = StringField(
+        _l("Emails sent as (name)"),
+        validators=[Normalized(check_text, required=False, max_length=120)],
+        render_kw={"maxlength": 120},
+    )
+    mail_from_address = StringField(
+        _l("Emails sent from (address)"),
+        validators=[Normalized(_optional_email)],
+        render_kw={"maxlength": 254},
+    )
+    support_email = StringField(
+        _l("Support address (clients' replies go here)"),
+        validators=[Normalized(_optional_email)],
+        render_kw={"maxlength": 254},
+    )
+    transfer_needs_client_consent = BooleanField(
+        _l("Clients transferred in from another brand tree must agree by email")
+    )
 
     def __init__(self, parents, *args, **kwargs):
         super().__init__(*args, **kwargs)

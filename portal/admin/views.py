@@ -360,6 +360,15 @@ def delete_client_group(group_id: int):
 # --- brands (platform admins) -------------------------------------------------------------
 
 
+# The brand's sender, support address and consent setting (portal.outbox.emails.sender_of).
+MAIL_SETTINGS = (
+    "mail_from_name",
+    "mail_from_address",
+    "support_email",
+    "transfer_needs_client_consent",
+)
+
+
 def _brand_form(brand: Brand | None):
     parents = db.session.scalars(
         select(Brand).where(Brand.id != (brand.id if brand else -1)).order_by(Brand.name)
@@ -377,6 +386,7 @@ def _brand_form(brand: Brand | None):
                 "tracking_url_template",
                 "theme_color",
                 "active",
+                *MAIL_SETTINGS,
             )
         }
     return BrandForm(
@@ -431,6 +441,7 @@ def _edit_brand(brand: Brand | None):
                 "tracking_url_template",
                 "theme_color",
                 "active",
+                *MAIL_SETTINGS,
             )
         }
         try:
@@ -441,9 +452,13 @@ def _edit_brand(brand: Brand | None):
             flash(_("Brand saved."), "success")
             return redirect(url_for("admin.brands"))
     has_clients = brand is not None and rules.brand_has_clients(brand)
-    return render_template("admin/brand.html", form=form, edited=brand, has_clients=has_clients), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "admin/brand.html",
+        form=form,
+        edited=brand,
+        has_clients=has_clients,
+        platform_sender=outbox_emails.platform_sender()[1],
+    ), (422 if form.errors else 200)
 
 
 @bp.get("/brands/preview")

@@ -82,7 +82,7 @@ def invite(user: User, brand: Brand, group: PermissionGroup, *, created_by: User
     )
     return _queue(
         link,
-        "emails/invitation.txt",
+        "emails/invitation",
         lambda: _("Invitation to the %(brand)s portal", brand=brand.name),
     )
 
@@ -94,7 +94,7 @@ def send_password_reset(user: User, brand: Brand, *, created_by: User) -> Outbox
     audit.record("member.password_link", brand_id=brand.id, field="membership", new=user.email)
     return _queue(
         link,
-        "emails/password_reset.txt",
+        "emails/password_reset",
         lambda: _("Choose a new password for %(brand)s", brand=brand.name),
     )
 
@@ -116,27 +116,30 @@ def _new_link(user, purpose, brand, group, created_by) -> AccountLink:
 
 
 def _queue(link: AccountLink, template: str, subject) -> OutboxEmail:
-    """The link's email in the holder's language. Its body has LINK_TOKEN where the token goes:
-    the token is made when the email is sent (outbox.emails.send)."""
+    """The link's email in the holder's language (`template`.txt and .html). Both parts have
+    LINK_TOKEN where the token goes: the token is made when the email is sent (outbox.emails)."""
     user, brand = link.user, link.brand
     locale = user.locale or brand.default_locale
     url = url_for("auth.open_link", brand_slug=brand.slug, token=LINK_TOKEN, _external=True)
     with force_locale(locale):
-        body = render_template(
-            template,
-            user=user,
-            brand=brand,
-            group=link.group,
-            inviter=link.created_by,
-            url=url,
-            expires=format_datetime(link.expires_at, "long"),
-        )
+        context = {
+            "user": user,
+            "brand": brand,
+            "group": link.group,
+            "inviter": link.created_by,
+            "url": url,
+            "expires": format_datetime(link.expires_at, "long"),
+            "locale": locale,
+        }
         text = str(subject())
+        body = render_template(f"{template}.txt", **context)
+        html = render_template(f"{template}.html", subject=text, **context)
     return emails.queue(
         recipient=user.email,
         locale=locale,
         subject=text,
         body=body,
+        html=html,
         brand_id=brand.id,
         account_link_id=link.id,
     )

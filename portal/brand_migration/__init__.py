@@ -4,4 +4,4 @@ from flask import Blueprint
 # "migrations").
 bp = Blueprint("brand_migration", __name__, url_prefix="/<brand_slug>")
 
-from portal.brand_migration import views  # noqa: E402,F401 - registers the routes
+from portal.brand_migration import consent_views, views  # noqa: E402,F401 - registers the routes

@@ -11,11 +11,13 @@ from sqlalchemy import select
 from portal.db import widen_brand_scope
 from portal.extensions import db
 from portal.models import (
+    WAITING_STATES,
     Brand,
     Client,
     ClientGroup,
     ClientGroupMapping,
     ClientStatus,
+    Migration,
     PaymentStatus,
     User,
 )
@@ -149,7 +151,10 @@ def run_checks(
         Check("phone", bool(phone) and phone.isdigit()),
         Check("active", client.status == ClientStatus.ACTIVE),
         Check("paid", client.payment_status == PaymentStatus.UP_TO_DATE),
-        Check("no_open_migration", client.frozen_by_migration_id is None),
+        Check(
+            "no_open_migration",
+            client.frozen_by_migration_id is None and not waiting_migration(client),
+        ),
         Check(
             "contract",
             contract_end is None or overridden,
@@ -169,6 +174,18 @@ def run_checks(
         Check("client_group", target_group_for(client, target, rollback_of)[0]),
     ]
     return checks
+
+
+def waiting_migration(client: Client) -> bool:
+    """Whether the client has a migration scheduled or awaiting agreement (not frozen yet)."""
+    return (
+        db.session.scalar(
+            select(Migration.id)
+            .where(Migration.client_id == client.id, Migration.state.in_(WAITING_STATES))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def taken_user_ids(target: Brand) -> set[str]:

@@ -12,8 +12,9 @@ the steps run after that commit, each in its own transaction (portal.db.transact
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
@@ -24,14 +25,17 @@ from portal.brand_migration import notify
 from portal.brand_migration.checks import all_pass, run_checks, target_group_for
 from portal.db import after_commit, rollback, transaction, widen_brand_scope
 from portal.extensions import db
+from portal.locale import local_today
 from portal.models import (
     Asset,
     Brand,
     Client,
     Migration,
+    MigrationConsent,
     MigrationEvent,
     MigrationState,
     User,
+    utcnow,
 )
 from portal.outbox import emails
 from portal.tracking import tracking_url
@@ -85,7 +89,10 @@ def start(
     rollback_of: Migration | None = None,
 ) -> Migration:
     """Check, then open the migration and freeze the client. Refused checks change nothing,
-    but the refusal is in the client's History."""
+    but the refusal is in the client's History. A future preferred date, or a transfer that
+    needs agreement, opens it waiting instead (first_state), the client not frozen."""
+    if preferred_date is not None and preferred_date < local_today():
+        raise MigrationRefused(PAST_DATE)
     try:
         started, refused = start_many(
             [client],
@@ -143,12 +150,13 @@ def start_many(
             )
             refused[client.id] = checks
             continue
+        state = first_state(client.brand, target, preferred_date, rollback_of)
         migration = Migration(
             client_id=client.id,
             client_name=client.name,
             source_brand_id=client.brand_id,
             target_brand_id=target.id,
-            state=S.REQUESTED,
+            state=state,
             preferred_date=preferred_date,
             override_reason=reason,
             rollback_of=rollback_of,
@@ -158,10 +166,10 @@ def start_many(
             source_client_group_id=client.client_group_id,
         )
         # A new object's list: appending loads nothing.
-        migration.events.append(MigrationEvent(to_state=S.REQUESTED, actor_id=user.id, note=reason))
+        migration.events.append(MigrationEvent(to_state=state, actor_id=user.id, note=reason))
         db.session.add(migration)
         audit.record(
-            "migration.requested",
+            f"migration.{state.value}",
             brand_id=client.brand_id,
             client_id=client.id,
             field="migration",
@@ -172,8 +180,52 @@ def start_many(
         started.append((client, migration))
     db.session.flush()  # one flush gives every migration its id
     for client, migration in started:
-        client.frozen_by_migration_id = migration.id
+        if migration.state == S.REQUESTED:
+            client.frozen_by_migration_id = migration.id
+        elif migration.state == S.AWAITING_CONSENT:
+            ask_for_consent(migration, client, user)
     return [migration for _, migration in started], refused
+
+
+PAST_DATE = _l("The preferred date has passed: choose today or a later date.")
+
+
+def first_state(source: Brand, target: Brand, preferred_date, rollback_of) -> MigrationState:
+    """Where a new migration starts: awaiting agreement when it leaves its brand tree (a brand
+    and its sub-brands agree among themselves; moving back was agreed already), scheduled
+    when its preferred date is still to come, else requested (it runs at once)."""
+    if rollback_of is None and source.tree_root_id() != target.tree_root_id():
+        return S.AWAITING_CONSENT
+    if preferred_date is not None and preferred_date > local_today():
+        return S.SCHEDULED
+    return S.REQUESTED
+
+
+def ask_for_consent(migration: Migration, client: Client, user: User) -> None:
+    """The source brand agreed by starting the transfer; the target brand's admins are asked
+    in the portal and, when the target brand requires it, the client by email."""
+    now = utcnow()
+    days = current_app.config["MIGRATION_CONSENT_DAYS"]
+    migration.consent_expires_at = now + timedelta(days=days)
+    source = MigrationConsent(
+        migration_id=migration.id,
+        party="source",
+        decision="accepted",
+        how="started",
+        decided_at=now,
+        decided_by_id=user.id,
+    )
+    db.session.add_all([source, MigrationConsent(migration_id=migration.id, party="target")])
+    if migration.target_brand.transfer_needs_client_consent:
+        asked = MigrationConsent(
+            migration_id=migration.id, party="client", expires_at=migration.consent_expires_at
+        )
+        db.session.add(asked)
+        db.session.flush()
+        queued = notify.queue_consent_request(migration, client, asked)
+        if queued is not None:
+            asked.recipient = queued.recipient
+            emails.send_after_commit([queued])
 
 
 # --- the steps ----------------------------------------------------------------------------
@@ -369,12 +421,12 @@ def continue_after_commit(migration: Migration, actor_id: int | None) -> None:
 
 
 def cancel(migration: Migration, actor_id: int | None) -> None:
-    """A migration that has not moved anything yet can be called off."""
-    if migration.state != S.REQUESTED:
+    """A migration that has not moved anything yet (or still waits) can be called off."""
+    if migration.state != S.REQUESTED and not migration.is_waiting:
         raise MigrationRefused(_l("Only a migration that has not started moving can be cancelled."))
     client = db.session.get(Client, migration.client_id)
     _transition(migration, S.CANCELLED, actor_id)
-    if client is not None:
+    if client is not None and client.frozen_by_migration_id == migration.id:
         _release(client)
 
 

@@ -9,12 +9,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal.brand_migration import bp, bulk, rules
+from portal.brand_migration import bp, bulk, notify, rules, scheduling
 from portal.brand_migration.checks import CHECKS, migration_targets, run_checks
 from portal.brand_migration.forms import MigrateForm
 from portal.clients.forms import ClientSearchForm
 from portal.clients.queries import load_client_record, matching_ids
-from portal.db import after_commit
+from portal.db import after_commit, widen_brand_scope
 from portal.edge import parse_id
 from portal.extensions import db
 from portal.forms import EmptyForm
@@ -93,10 +93,16 @@ def index():
         query = query.where(Migration.state.in_(OPEN_STATES))
     migrations = db.session.scalars(query.order_by(Migration.id.desc()).limit(200)).all()
     jobs = db.session.scalars(scoped(BulkJob).order_by(BulkJob.id.desc()).limit(20)).all()
+    # Their emails are rows of their target brands, which this page shows (as a migration's own
+    # page does): in scope for this request.
+    widen_brand_scope(*{m.target_brand_id for m in migrations})
     return render_page(
         "brand_migration/index.html",
         "results",
         migrations=migrations,
+        deliveries=notify.deliveries(migrations),
+        untold=notify.untold_of_brand(g.brand),
+        coming_up=scheduling.coming_up(scoped(Migration)),
         jobs=jobs,
         state=state,
         states=list(MigrationState),
@@ -108,7 +114,10 @@ def index():
 def detail(migration_id: int):
     migration = get_or_404(Migration, migration_id)
     return render_template(
-        "brand_migration/detail.html", migration=migration, emails=_emails_of(migration)
+        "brand_migration/detail.html",
+        migration=migration,
+        emails=_emails_of(migration),
+        delivery=notify.deliveries([migration]).get(migration.id),
     )
 
 

@@ -7,12 +7,22 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from portal.clients.collections import COLLECTIONS
 from portal.clients.fields import FIELDS
 from portal.extensions import db
-from portal.models import AuditEvent, Client, ClientStatus, MigrationState, PaymentStatus
+from portal.models import (
+    AuditEvent,
+    Client,
+    ClientStatus,
+    Migration,
+    MigrationConsent,
+    MigrationState,
+    OutboxEmail,
+    PaymentStatus,
+)
 from portal.tenancy import scoped
 
 HISTORY_LIMIT = 500
@@ -25,6 +35,7 @@ OTHER_FIELD_LABELS = {
     "login_password": _l("Password"),
     "assets": _l("Equipment"),
     "migration": _l("Migration"),
+    "consent": _l("Agreement"),
 }
 
 ACTION_LABELS = {
@@ -41,6 +52,8 @@ ACTION_LABELS = {
     "asset.unassigned": _l("Device unassigned"),
     "migration.refused": _l("Migration refused"),
     "migration.bulk": _l("Bulk migration started"),
+    "migration.consent_accepted": _l("Transfer agreed"),
+    "migration.consent_refused": _l("Transfer refused"),
 }
 
 
@@ -95,6 +108,8 @@ class _Readable:
     def __call__(self, name: str | None, value: str | None) -> str | None:
         if value is None or name is None:
             return value
+        if name == "consent":  # the party who agreed or refused a transfer
+            return str(MigrationConsent.PARTIES.get(value, value))
         if name in _ENUM_FIELDS:
             try:
                 return _ENUM_FIELDS[name](value).label
@@ -154,4 +169,38 @@ def history_of(client: Client, field: str | None = None) -> dict:
         "entries": entries,
         "fields": [(name, field_label(name)) for name in fields],
         "selected": field,
+        "not_told": not_told(client),
     }
+
+
+def not_told(client: Client) -> list[tuple[int, list[tuple[str, int]]]]:
+    """(migration id, [(outbox status label, count)]) of the client's completed migrations into
+    this brand whose emails have not all been delivered: the client does not know its new
+    address yet. One query."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        scoped(Migration)
+        .where(
+            Migration.client_id == client.id,
+            Migration.target_brand_id == client.brand_id,
+            Migration.state == MigrationState.COMPLETED,
+        )
+        .join(OutboxEmail, OutboxEmail.migration_id == Migration.id)
+        .where(OutboxEmail.brand_id == Migration.target_brand_id)
+        .with_only_columns(Migration.id, OutboxEmail.status, func.count(OutboxEmail.id))
+        .group_by(Migration.id, OutboxEmail.status)
+    )
+    for migration_id, status, count in rows:
+        counts.setdefault(migration_id, {})[status] = count
+    return [
+        (
+            migration_id,
+            [
+                (str(label), by_status[key])
+                for key, label in OutboxEmail.STATUS_LABELS.items()
+                if by_status.get(key)
+            ],
+        )
+        for migration_id, by_status in sorted(counts.items(), reverse=True)
+        if set(by_status) != {"sent"}
+    ]

@@ -18,9 +18,11 @@ from portal.models.client import (
 from portal.models.groups import ClientGroup, ClientGroupMapping, PermissionGroup
 from portal.models.migration import (
     OPEN_STATES,
+    WAITING_STATES,
     BulkItem,
     BulkJob,
     Migration,
+    MigrationConsent,
     MigrationEvent,
     MigrationState,
 )
@@ -50,7 +52,9 @@ __all__ = [
     "BulkItem",
     "BulkJob",
     "Migration",
+    "MigrationConsent",
     "MigrationEvent",
+    "WAITING_STATES",
     "MigrationState",
     "OPEN_STATES",
     "OutboxEmail",

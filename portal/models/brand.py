@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -28,10 +28,27 @@ class Brand(db.Model):
     theme_color: Mapped[str] = mapped_column(String(7), default="#1d4ed8")
     active: Mapped[bool] = mapped_column(default=True)
     logo_name: Mapped[str | None] = mapped_column(String(64))  # a PNG in instance/logos/
+    # The sender of the brand's emails; blank: the platform's (MAIL_DEFAULT_SENDER), under the
+    # brand's name. The support address is the Reply-To: where clients' answers go.
+    mail_from_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    mail_from_address: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    support_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # A transfer into this brand from another brand tree waits for the client's agreement too.
+    transfer_needs_client_consent: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[Brand | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Brand]] = relationship(back_populates="parent")
+
+    def tree_root_id(self) -> int:
+        """The main brand this brand belongs to (itself when it has no parent)."""
+        brand, seen = self, set()
+        while brand.parent is not None and brand.id not in seen:
+            seen.add(brand.id)
+            brand = brand.parent
+        return brand.id
 
     def __repr__(self) -> str:
         return f"<Brand {self.slug}>"

@@ -44,10 +44,9 @@ def email(email_id: int):
 def retry(email_id: int):
     email = get_or_404(OutboxEmail, email_id)
     if EmptyForm().validate_on_submit():
-        if emails.retry(email):
-            flash(_("Email sent."), "success")
-        elif not emails.mail_configured():
+        if not emails.mail_configured():
             flash(_("No mail server is configured: the email stays in the outbox."), "error")
-        else:
-            flash(_("The email could not be sent: %(error)s", error=email.last_error), "error")
+        elif emails.send_again(email):
+            # Sent once this request commits, before the page below is shown.
+            flash(_("Sending the email again: its status is below."), "success")
     return redirect(url_for("outbox.email", email_id=email.id))

@@ -1,0 +1,283 @@
+"""Consent to a transfer between brand trees: the target brand's admins accept or refuse it,
+the client may be asked by a single-use emailed link, and it expires without an answer."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.brand_migration import rules, scheduling
+from portal.db import commit
+from portal.extensions import db
+from portal.models import (
+    AuditEvent,
+    Brand,
+    Client,
+    ClientGroup,
+    Migration,
+    MigrationConsent,
+    MigrationState,
+    User,
+    utcnow,
+)
+from tests.conftest import login
+from tests.test_brand_migration import setup as brand_setup
+
+setup = brand_setup  # the fixture: two brands of one tree, a third, a client with contacts
+S = MigrationState
+
+
+@pytest.fixture
+def trees(setup, app):  # noqa: F811
+    """The shared fixture, with the client's group in Other Co too (another brand tree)."""
+    with app.app_context():
+        db.session.add(ClientGroup(brand_id=setup["other"], name="Gold"))
+        db.session.commit()
+    return setup
+
+
+def transfer(app, trees, **kwargs) -> int:
+    """The client of North asked to move to Other Co, another brand tree."""
+    with app.app_context():
+        migration = rules.start(
+            db.session.get(Client, trees["client"]),
+            db.session.get(Brand, trees["other"]),
+            db.session.get(User, trees["admin"]),
+            **kwargs,
+        )
+        commit()  # and what waits for it: the client's email
+        rules.continue_migration(migration, trees["admin"])
+        return migration.id
+
+
+def get_migration(app, migration_id) -> Migration:
+    with app.app_context():
+        migration = db.session.get(Migration, migration_id)
+        db.session.refresh(migration)
+        _ = [c.decided_by for c in migration.consents]
+        db.session.expunge_all()
+        return migration
+
+
+def test_inside_one_brand_tree_nobody_else_agrees(app, trees):
+    with app.app_context():
+        migration = rules.start(
+            db.session.get(Client, trees["client"]),
+            db.session.get(Brand, trees["premium"]),  # North's sub-brand
+            db.session.get(User, trees["admin"]),
+        )
+        assert migration.state == S.REQUESTED and migration.consents == []
+
+
+def test_the_target_brands_admin_accepts_and_the_client_moves(app, client, trees):
+    migration_id = transfer(app, trees)
+    migration = get_migration(app, migration_id)
+    assert migration.state == S.AWAITING_CONSENT
+    assert migration.consent_expires_at - utcnow() > timedelta(days=13)
+    with app.app_context():
+        waiting = db.session.get(Client, trees["client"])
+        assert waiting.brand_id == trees["north"] and waiting.frozen_by_migration_id is None
+    assert [(c.party, c.decision, c.how) for c in migration.consents] == [
+        ("source", "accepted", "started"),
+        ("target", "pending", None),
+    ]
+    login(client, "other", "admin@other.test")
+    page = client.get("/other/transfers").text
+    assert "Acme Haulage" in page and "Accept transfer" in page
+    client.post(f"/other/transfers/{migration_id}/accept")
+    migration = get_migration(app, migration_id)
+    assert migration.state == S.COMPLETED
+    target = next(c for c in migration.consents if c.party == "target")
+    assert (target.decision, target.how, target.decided_by.email) == (
+        "accepted",
+        "portal",
+        "admin@other.test",
+    )
+    with app.app_context():
+        assert db.session.get(Client, trees["client"]).brand_id == trees["other"]
+    # Who agreed, when and how: on the migration's page and in the History.
+    platform = app.test_client()
+    login(platform, "other", "root@platform.test")
+    detail = platform.get(f"/other/migrations/{migration_id}").text
+    assert "Agreement" in detail and "Admin" in detail and "in the portal" in detail
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(AuditEvent.note).where(AuditEvent.action == "migration.consent_accepted")
+            )
+            == "Admin"
+        )
+
+
+def test_refusing_needs_a_reason_and_ends_the_transfer(app, client, trees):
+    migration_id = transfer(app, trees)
+    login(client, "other", "admin@other.test")
+    response = client.post(f"/other/transfers/{migration_id}/refuse", data={"reason": ""})
+    assert response.status_code == 422
+    assert get_migration(app, migration_id).state == S.AWAITING_CONSENT
+    client.post(
+        f"/other/transfers/{migration_id}/refuse", data={"reason": "We do not serve the UK yet"}
+    )
+    migration = get_migration(app, migration_id)
+    assert migration.state == S.REFUSED
+    target = next(c for c in migration.consents if c.party == "target")
+    assert target.reason == "We do not serve the UK yet"
+    with app.app_context():
+        assert db.session.get(Client, trees["client"]).brand_id == trees["north"]
+    assert "We do not serve the UK yet" in client.get("/other/transfers").text
+
+
+def test_without_an_answer_it_expires(app, client, trees):
+    migration_id = transfer(app, trees)
+    with app.app_context():
+        scheduling.run_due(now=utcnow() + timedelta(days=13))
+    assert get_migration(app, migration_id).state == S.AWAITING_CONSENT
+    with app.app_context():
+        scheduling.run_due(now=utcnow() + timedelta(days=15))
+    migration = get_migration(app, migration_id)
+    assert migration.state == S.EXPIRED
+    assert next(c for c in migration.consents if c.party == "target").decision == "expired"
+    login(client, "other", "admin@other.test")
+    client.post(f"/other/transfers/{migration_id}/accept")
+    assert get_migration(app, migration_id).state == S.EXPIRED  # too late
+    # Nothing is left in the way of another migration of the client.
+    with app.app_context():
+        checks = rules.run_checks(
+            db.session.get(Client, trees["client"]),
+            db.session.get(Brand, trees["premium"]),
+            db.session.get(User, trees["admin"]),
+        )
+        assert all(c.ok for c in checks)
+
+
+def test_only_the_target_brands_admins_answer(app, client, trees):
+    migration_id = transfer(app, trees)
+    login(client, "north", "admin@north.test")  # the source brand's admin
+    assert client.post(f"/north/transfers/{migration_id}/accept").status_code == 404
+    assert client.post(f"/other/transfers/{migration_id}/accept").status_code == 404
+    assert get_migration(app, migration_id).state == S.AWAITING_CONSENT
+
+
+def test_the_client_agrees_by_a_single_use_link_in_its_language(app, client, mailbox, trees):
+    with app.app_context():
+        db.session.get(Brand, trees["other"]).transfer_needs_client_consent = True
+        db.session.get(Client, trees["client"]).locale = "fr"
+        db.session.commit()
+    migration_id = transfer(app, trees)
+    sent = mailbox.to("fleet@acme.example")
+    assert len(sent) == 1
+    message = sent[0]
+    assert message.subject == "Acceptez-vous de transférer votre compte vers Other Co\u00a0?"
+    assert message.body.startswith("Bonjour Acme Haulage,")
+    html = message.alternatives[0][0]
+    link = re.search(r"https?://[^/\s]+(/north/transfer/[\w-]+)", message.body).group(1)
+    assert link in html
+    with app.app_context():
+        stored = db.session.scalar(
+            select(MigrationConsent).where(MigrationConsent.party == "client")
+        )
+        assert stored.token_hash and link.rsplit("/", 1)[1] not in str(stored.token_hash)
+    # The target brand agrees first: the transfer still waits for the client.
+    login(client, "other", "admin@other.test")
+    client.post(f"/other/transfers/{migration_id}/accept")
+    assert get_migration(app, migration_id).state == S.AWAITING_CONSENT
+    client.get("/other/logout")
+    visitor = app.test_client()
+    page = visitor.get(link, follow_redirects=True)
+    assert page.status_code == 200 and "Other Co" in page.text
+    answer = visitor.post("/north/transfer", data={"answer": "accept"})
+    assert answer.status_code == 200
+    migration = get_migration(app, migration_id)
+    assert migration.state == S.COMPLETED
+    asked = next(c for c in migration.consents if c.party == "client")
+    assert (asked.decision, asked.how) == ("accepted", "email")
+    assert asked.recipient == "fleet@acme.example"
+    # Once only.
+    again = app.test_client().get(link, follow_redirects=True)
+    assert again.status_code == 410
+
+
+def test_the_client_refuses_by_its_link(app, client, mailbox, trees):
+    with app.app_context():
+        db.session.get(Brand, trees["other"]).transfer_needs_client_consent = True
+        db.session.commit()
+    migration_id = transfer(app, trees)
+    link = re.search(r"(/north/transfer/[\w-]+)", mailbox.to("fleet@acme.example")[0].body)
+    visitor = app.test_client()
+    visitor.get(link.group(1))
+    visitor.post("/north/transfer", data={"answer": "refuse", "reason": "Happy where we are"})
+    migration = get_migration(app, migration_id)
+    assert migration.state == S.REFUSED
+    assert next(c for c in migration.consents if c.party == "client").reason == (
+        "Happy where we are"
+    )
+
+
+def test_the_pages_run_the_same_queries_for_one_or_four_migrations(app, client, trees):
+    from tests.conftest import make_client
+    from tests.test_client_history import counted_statements
+
+    def statements(path):
+        with counted_statements(app) as seen:
+            assert client.get(path).status_code == 200
+        return len(seen)
+
+    def more(count):
+        with app.app_context():
+            north = db.session.get(Brand, trees["north"])
+            manager = db.session.get(Client, trees["client"]).account_manager_id
+            for i in range(count):
+                other = make_client(north, name=f"More {i}", account_manager_id=manager)
+                rules.start(
+                    other,
+                    db.session.get(Brand, trees["other"]),
+                    db.session.get(User, trees["admin"]),
+                )
+                rules.start(
+                    make_client(north, name=f"Later {i}", account_manager_id=manager),
+                    db.session.get(Brand, trees["premium"]),
+                    db.session.get(User, trees["admin"]),
+                    preferred_date=utcnow().date() + timedelta(days=3),
+                )
+                commit()
+
+    transfer(app, trees)
+    login(client, "other", "root@platform.test")
+    more(1)
+    few = (statements("/north/migrations"), statements("/other/transfers"))
+    more(3)
+    many = (statements("/north/migrations"), statements("/other/transfers"))
+    assert few == many, (few, many)
+    assert client.get("/other/transfers").text.count("Accept transfer") == 5
+
+
+def test_agreed_but_a_check_fails_now_it_does_not_start(app, client, trees):
+    migration_id = transfer(app, trees)
+    with app.app_context():
+        from portal.models import PaymentStatus
+
+        db.session.get(Client, trees["client"]).payment_status = PaymentStatus.DELINQUENT
+        db.session.commit()
+    login(client, "other", "admin@other.test")
+    page = client.post(f"/other/transfers/{migration_id}/accept", follow_redirects=True).text
+    assert "the checks no longer pass" in page
+    migration = get_migration(app, migration_id)
+    assert migration.state == S.REFUSED
+    assert [c["key"] for c in migration.checks if not c["ok"]] == ["paid"]
+    with app.app_context():
+        assert db.session.get(Client, trees["client"]).frozen_by_migration_id is None
+
+
+def test_a_cancelled_transfer_kills_the_clients_link(app, client, mailbox, trees):
+    with app.app_context():
+        db.session.get(Brand, trees["other"]).transfer_needs_client_consent = True
+        db.session.commit()
+    migration_id = transfer(app, trees)
+    link = re.search(r"(/north/transfer/[\w-]+)", mailbox.to("fleet@acme.example")[0].body)
+    login(client, "north", "root@platform.test")
+    client.post(f"/north/migrations/{migration_id}/cancel")
+    assert get_migration(app, migration_id).state == S.CANCELLED
+    assert app.test_client().get(link.group(1), follow_redirects=True).status_code == 410
