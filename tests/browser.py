@@ -94,14 +94,15 @@ def sign_in(page, base: str, brand_slug: str, email: str) -> None:
 
 
 def horizontal_overflow(page) -> str:
-    """"" when the page is no wider than the window, else by how much and what sticks out."""
+    """ "" when the page is no wider than the window, else by how much and what sticks out."""
     return page.evaluate(
         """() => {
             const over = document.documentElement.scrollWidth - window.innerWidth;
             if (over <= 0) return "";
             const out = [...document.body.querySelectorAll("*")]
-                .filter(e => e.checkVisibility() && e.getBoundingClientRect().right > innerWidth + 1)
-                .slice(0, 4).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : ""));
+                .filter(e => e.checkVisibility() && e.getBoundingClientRect().right > innerWidth)
+                .slice(0, 4)
+                .map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : ""));
             return `${over} px too wide (${out.join(", ")})`;
         }"""
     )
