@@ -259,7 +259,7 @@ def test_keyboard_only_inline_editing(world, page):
     page.wait_for_function("() => document.activeElement.matches('#field-name .edit-link')")
     assert "Keyboard Couriers Ltd Group" in page.inner_text("#field-name")
     # The saved message is read out by the live region that stays on the page.
-    page.wait_for_function("() => document.querySelector('#announcer').textContent.includes('Saved')")
+    page.wait_for_function("() => document.querySelector('#announcer').innerText === 'Saved'")
 
 
 def test_another_brands_client_is_the_not_found_page(world, page):

@@ -22,6 +22,7 @@ document.addEventListener("htmx:beforeRequest", (event) => {
 document.addEventListener("htmx:afterSettle", (event) => {
   announceStatus(event.target);
   const wanted = keepFocus;
+  keepFocus = null;  // one request, one move
   if (!wanted) return;
   let next = null;
   if (wanted.tab) {
@@ -33,10 +34,7 @@ document.addEventListener("htmx:afterSettle", (event) => {
       ? field.querySelector("input:not([type=hidden]), select, textarea")
       : field.querySelector(".edit-link");
   }
-  if (next && next !== document.activeElement) {
-    keepFocus = null;
-    next.focus();
-  }
+  if (next && next !== document.activeElement) next.focus();
 });
 
 // What a swap says in a role="status" element (saved, a count of results, a message) is read
