@@ -170,7 +170,7 @@ def test_reseller_journey(world):
     ):
         page.click("details.language-switcher > summary")
         page.click(f"details.language-switcher button[lang={language}]")
-        page.wait_for_function(f"() => document.documentElement.lang === '{language}'")
+        page.wait_for_selector(f"html[lang={language}]")  # the page loaded again, in it
         assert label in page.inner_text("details.language-switcher > summary")
         assert personal_tab in page.inner_text("nav.tabs")
 
