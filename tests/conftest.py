@@ -95,8 +95,8 @@ def _database_url(tmp_path) -> str:
     return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite'}"
 
 
-@pytest.fixture
-def app_config(tmp_path):
+def app_settings(tmp_path) -> dict:
+    """The settings of a test app whose files live under tmp_path."""
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -113,6 +113,11 @@ def app_config(tmp_path):
         "LOGO_STORAGE": str(tmp_path / "logos"),
         "JOBS_INLINE": True,
     }
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    return app_settings(tmp_path)
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ def test_htmx_tab_returns_only_the_tab(signed_in, record):
 
 def test_unknown_tab_falls_back_to_personal_data(signed_in, record):
     page = signed_in.get(f"/acme/clients/{record.id}?tab=../../etc").text
-    assert 'aria-selected="true"' in page and "Document number" in page
+    assert 'aria-current="page">Personal data<' in page and "Document number" in page
 
 
 def test_user_content_is_escaped(app, client):
