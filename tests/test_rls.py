@@ -25,12 +25,25 @@ from portal.permissions import public
 from portal.rls import UNSCOPED
 from tests.conftest import ON_POSTGRESQL, ROOT, login, make_brand, make_client, make_user
 
-_spec = importlib.util.spec_from_file_location(
-    "rls_migration", ROOT / "migrations" / "versions" / "0005_row_level_security.py"
-)
-_migration = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_migration)
-TENANT_TABLES = _migration.TENANT_TABLES
+
+def _revision(path):
+    spec = importlib.util.spec_from_file_location(f"revision_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_REVISIONS = sorted((ROOT / "migrations" / "versions").glob("*.py"))
+# The tables of 0005, which put row-level security on all tables of its time; a later revision
+# that creates a tenant table lists it in its own TENANT_TABLES.
+FIRST_TENANT_TABLES = _revision(
+    ROOT / "migrations/versions/0005_row_level_security.py"
+).TENANT_TABLES
+TENANT_TABLES = {
+    table: policy
+    for path in _REVISIONS
+    for table, policy in getattr(_revision(path), "TENANT_TABLES", {}).items()
+}
 
 
 def policies() -> dict[str, tuple[bool, bool, int]]:

@@ -15,6 +15,7 @@ from portal.models.client import (
     client_search_text,
     derived_columns,
 )
+from portal.models.counters import BrandCounter
 from portal.models.groups import ClientGroup, ClientGroupMapping, PermissionGroup
 from portal.models.migration import (
     OPEN_STATES,
@@ -46,6 +47,7 @@ __all__ = [
     "ApiToken",
     "Address",
     "Asset",
+    "BrandCounter",
     "BusinessUnit",
     "BulkItem",
     "BulkJob",
