@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH = 420
-LABEL_WIDTH = 96  # the row's label, left of the bars
-VALUE_ROOM = 76  # the value, right of the longest bar
+# In the units of the viewBox, drawn at most 28rem wide (portal.css): the 12-unit text stays
+# readable on a 375 px phone.
+WIDTH = 320
+LABEL_WIDTH = 74  # the row's label, left of the bars
+VALUE_ROOM = 56  # the value, right of the longest bar
 BAR_HEIGHT = 14
 BAR_GAP = 3
 ROW_GAP = 10
