@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     IntegerField,
     PasswordField,
@@ -126,3 +127,25 @@ class ClientLoginForm(FlaskForm):
                 check_new_password(self.password.data or "", field.data or "")
             except ValueError as error:
                 raise WTFValidationError(str(error)) from None
+
+
+class ImportFileForm(FlaskForm):
+    """The spreadsheet to import (read by portal.clients.importing, whatever its name says)."""
+
+    file = FileField(_l("CSV or XLSX file"), validators=[FileRequired(_l("Choose a file."))])
+
+
+def mapping_form(
+    headers: list[str], mapping: list[str], choices: list[SelectChoice], formdata=None
+):
+    """One choice of the portal's columns (or none) per header of the file."""
+
+    class MappingForm(FlaskForm):
+        pass
+
+    for index, header in enumerate(headers):
+        field = SelectField(header or "—", choices=choices, default=mapping[index])
+        setattr(MappingForm, f"column_{index}", field)
+    form = MappingForm(formdata=formdata)
+    form.columns = [form[f"column_{index}"] for index in range(len(headers))]
+    return form

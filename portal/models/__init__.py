@@ -17,6 +17,7 @@ from portal.models.client import (
 )
 from portal.models.counters import BrandCounter
 from portal.models.groups import ClientGroup, ClientGroupMapping, PermissionGroup
+from portal.models.imports import ClientImport, ClientImportMapping, ClientImportRow
 from portal.models.migration import (
     OPEN_STATES,
     BulkItem,
@@ -58,6 +59,9 @@ __all__ = [
     "OutboxEmail",
     "LINK_TOKEN",
     "ClientGroup",
+    "ClientImport",
+    "ClientImportMapping",
+    "ClientImportRow",
     "ClientGroupMapping",
     "PermissionGroup",
     "AssetStatus",
