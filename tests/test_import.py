@@ -221,11 +221,11 @@ def test_a_mapping_names_each_column_once(app, client, acme):
 
 def test_the_job_resumes_after_a_crash_and_handles_each_row_once(app, client, acme, monkeypatch):
     monkeypatch.setattr(importing, "CHUNK", 2)
-    monkeypatch.setattr(import_views, "enqueue", lambda *args: None)  # the worker is down
     login(client, "acme", "reseller@acme.test")
     data = csv_file([row(f"N-{i}", name=f"Fleet {i}") for i in range(5)])
     iid = import_id(upload(client, data))
     check(client, iid)
+    monkeypatch.setattr(import_views, "enqueue", lambda *args: None)  # the worker goes down
     client.post(f"/acme/clients/import/{iid}/start")
     with app.app_context():
         assert importing._run_chunk(iid, "worker-a") is True  # one chunk, then the crash
@@ -255,14 +255,15 @@ def test_the_job_resumes_after_a_crash_and_handles_each_row_once(app, client, ac
 
 
 def test_a_row_changed_since_the_check_is_not_imported(app, client, acme, monkeypatch):
-    monkeypatch.setattr(import_views, "enqueue", lambda *args: None)
     login(client, "acme", "reseller@acme.test")
     iid = import_id(upload(client, csv_file([row("A-1", name="From the file")])))
     check(client, iid)
+    monkeypatch.setattr(import_views, "enqueue", lambda *args: None)
     client.post(f"/acme/clients/import/{iid}/start")
     with app.app_context(), transaction():
-        changed = db.session.scalar(select(Client).where(Client.provider_user_id == "A-1",
-                                                         Client.brand_id == acme["brand"]))  # fmt: skip
+        changed = db.session.scalar(
+            select(Client).where(Client.provider_user_id == "A-1", Client.brand_id == acme["brand"])
+        )
         changed.name = "Changed meanwhile"
     with app.app_context():
         importing.run(iid)

@@ -71,20 +71,29 @@ class ClientSearchForm(FlaskForm):
         }
 
 
-def record_form(fields, client, *, fresh: bool = False, formdata=None):
-    """A form for some registry fields of one client, filled with its current values.
-
-    Only these fields and the version are bound: brand, ids and roles never come from input.
-    `fresh` ignores the posted data: the stored values, to show after a refused save.
-    `formdata` checks values that did not come from a page (the API's JSON), with the same
-    fields and validators; such a request carries no CSRF token (it has a bearer token).
-    """
+def record_form_class(fields, client):
+    """The form class of some registry fields (their choices read for `client`)."""
 
     class RecordForm(FlaskForm):
         version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
     for field in fields:
         setattr(RecordForm, field.form_name, field.build(client))
+    return RecordForm
+
+
+def record_form(fields, client, *, fresh: bool = False, formdata=None, form_class=None):
+    """A form for some registry fields of one client, filled with its current values.
+
+    Only these fields and the version are bound: brand, ids and roles never come from input.
+    `fresh` ignores the posted data: the stored values, to show after a refused save.
+    `formdata` checks values that did not come from a page (the API's JSON), with the same
+    fields and validators; such a request carries no CSRF token (it has a bearer token).
+    `form_class` (from record_form_class) saves building the fields again for each of many
+    clients whose choices are the same (an import's rows).
+    """
+
+    RecordForm = form_class or record_form_class(fields, client)
     data = {field.form_name: field.get(client) for field in fields}
     extra = {"formdata": None} if fresh else {}
     if formdata is not None:

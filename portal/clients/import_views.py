@@ -79,7 +79,8 @@ def import_check(import_id: int):
         rollback()
         flash(str(refusal.message), "error")
         return _mapping_page(get_or_404(ClientImport, import_id), form, 422)
-    importing.check_rows(imp, g.brand)
+    importing.request_check(imp)
+    after_commit(lambda: enqueue("portal.clients.importing:run", import_id))
     return redirect(url_for("clients.import_detail", import_id=imp.id))
 
 
@@ -116,7 +117,7 @@ def _mapping_page(imp: ClientImport, form=None, status: int = 200):
 def _report_page(imp: ClientImport):
     show = request.args.get("show", "")
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
-    by = ClientImportRow.verdict if imp.state == "checked" else ClientImportRow.state
+    by = ClientImportRow.verdict if imp.state in ("checking", "checked") else ClientImportRow.state
     counts = dict(
         db.session.execute(
             select(by, func.count()).where(ClientImportRow.import_id == imp.id).group_by(by)

@@ -6,10 +6,12 @@ dry run), then apply the accepted rows in the background.
   languages; the mapping the reader settles on is remembered per brand, by header.
 - Each row is checked by the record's own fields (the registry's WTForms fields, as the API
   checks them), its choices read by `spreadsheet.enum_value`, and gets a verdict: create,
-  update, unchanged or refused, with the reasons in the reader's language.
-- The import runs as a job (`portal.jobs.enqueue`) over the accepted rows, CHUNK rows per
-  transaction: each row's change and its own state ("pending" -> "done" or "failed") commit
-  together, so a crash loses nothing and repeats nothing. The job holds a lease on the import,
+  update, unchanged or refused, with the reasons in the reader's language. A cell that says
+  what the export would write is no change. The check (the dry run) changes nothing else.
+- The check and then the import run as a job (`portal.jobs.enqueue`: 5,000 rows take longer
+  than a request should), CHUNK rows per transaction: each row's verdict, or its change and
+  its own state ("pending" -> "done" or "failed"), commit together, so a crash loses nothing
+  and repeats nothing. The job holds a lease on the import,
   renewed with each chunk; `resume_stale` (for the periodic sweep) starts again an import whose
   lease ran out. Every change goes through the clients' rules (audited, version-checked,
   refused while a migration runs) in the name of whoever started the import.
@@ -34,7 +36,7 @@ from werkzeug.datastructures import MultiDict
 from portal import audit
 from portal.clients import rules
 from portal.clients.fields import FIELDS, audit_value
-from portal.clients.forms import record_form
+from portal.clients.forms import record_form, record_form_class
 from portal.clients.spreadsheet import COLUMN_KEYS, COLUMNS, enum_value, recognise, unneutralise
 from portal.db import ALL_BRANDS, set_brand_scope, transaction
 from portal.extensions import db
@@ -57,7 +59,7 @@ from portal.validators import ValidationError, check_text, normalize_email
 MAX_FILE_BYTES = 5 * 1024 * 1024  # under MAX_CONTENT_LENGTH: a larger request is a 413
 MAX_ROWS = 20_000
 MAX_CELL = 1_000  # characters: the longest value of a client is 254
-CHUNK = 200
+CHUNK = 200  # rows per transaction, checked or imported
 LEASE = timedelta(minutes=5)
 
 # What an import may set: the export's columns but the read-only "Client since".
@@ -232,8 +234,10 @@ def set_mapping(imp: ClientImport, mapping: list[str]) -> None:
 class RowCheck:
     """One row against the record's rules: its verdict, errors and the changes it would make."""
 
-    def __init__(self, values: dict[str, str], client: Client | None, brand, reason: str):
+    def __init__(self, values: dict[str, str], client: Client | None, brand, reason: str,
+                 forms: dict | None = None):  # fmt: skip
         self.values, self.client, self.brand, self.reason = values, client, brand, reason
+        self.forms = {} if forms is None else forms  # form classes by fields, for many rows
         self.errors: list[list[str]] = []
         self.changes: dict = {}
         self.new_values: dict = {}
@@ -281,7 +285,10 @@ class RowCheck:
         client = self.client or Client(country_code=self._country(), version=0)
         formdata = MultiDict({f.form_name: values.get(f.name, "") for f in fields})
         formdata["version"] = str(client.version)
-        form = record_form(fields, client, formdata=formdata)
+        names = tuple(f.name for f in fields)
+        if names not in self.forms:
+            self.forms[names] = record_form_class(fields, client)
+        form = record_form(fields, client, formdata=formdata, form_class=self.forms[names])
         if not form.validate():
             for name, messages in form.errors.items():
                 for message in messages:
@@ -397,33 +404,47 @@ def _clients_by_user_id(brand_id: int, user_ids: set[str]) -> dict[str, Client]:
     return found
 
 
-def check_rows(imp: ClientImport, brand) -> None:
-    """The dry run: every row's verdict and reasons, stored; nothing else changes."""
-    rows = list(
-        db.session.scalars(
-            select(ClientImportRow)
-            .where(ClientImportRow.import_id == imp.id)
-            .order_by(ClientImportRow.line)
-        )
+def request_check(imp: ClientImport) -> None:
+    """The dry run, started: every row waits for its verdict, which the job gives a chunk at a
+    time (run). A user ID seen on an earlier line is refused here, over the whole file."""
+    user_id_at = (
+        imp.mapping.index("provider_user_id") if "provider_user_id" in imp.mapping else None
     )
+    rows = db.session.execute(
+        select(ClientImportRow.id, ClientImportRow.line, ClientImportRow.cells)
+        .where(ClientImportRow.import_id == imp.id)
+        .order_by(ClientImportRow.line)
+    ).all()
+    first_line: dict[str, int] = {}
+    updates = []
+    for row_id, line, cells in rows:
+        user_id = unneutralise(cells[user_id_at].strip()) if user_id_at is not None else ""
+        state = {"id": row_id, "verdict": None, "errors": [], "state": "unchecked"}
+        if user_id in first_line:
+            seen = _("This user ID is on line %(line)d too.", line=first_line[user_id])
+            state.update(verdict="refused", errors=[["provider_user_id", seen]], state="skipped")
+        elif user_id:
+            first_line[user_id] = line
+        updates.append(state)
+    if updates:
+        db.session.execute(update(ClientImportRow), updates)
+    imp.state = "checking"
+    imp.locale = _locale()
+    imp.accepted = imp.processed = 0
+
+
+def _check_rows(imp: ClientImport, brand, rows: list[ClientImportRow]) -> None:
+    """One chunk of the dry run: each row's verdict and reasons; nothing else changes."""
     values = {row.id: _values(imp, row) for row in rows}
     existing = _clients_by_user_id(
         brand.id, {v.get("provider_user_id", "") for v in values.values()}
     )
-    first_line: dict[str, int] = {}
     reason = _("Imported from %(file)s", file=imp.file_name)
-    accepted = 0
+    forms: dict = {}
     with db.session.no_autoflush:
         for row in rows:
-            row_values = values[row.id]
-            user_id = row_values.get("provider_user_id", "")
-            client = existing.get(user_id)
-            check = RowCheck(row_values, client, brand, reason)
-            if user_id in first_line:
-                seen = _("This user ID is on line %(line)d too.", line=first_line[user_id])
-                check.errors.append(["provider_user_id", seen])
-            elif user_id:
-                first_line[user_id] = row.line
+            client = existing.get(values[row.id].get("provider_user_id", ""))
+            check = RowCheck(values[row.id], client, brand, reason, forms)
             if client is not None and client.frozen_by_migration_id is not None:
                 check.errors.append(["", str(rules.FrozenRecord.message)])
             row.verdict = check.verdict
@@ -431,11 +452,6 @@ def check_rows(imp: ClientImport, brand) -> None:
             row.client_id = client.id if client is not None else None
             row.client_version = client.version if client is not None else None
             row.state = "pending" if row.verdict in ("create", "update") else "skipped"
-            accepted += row.state == "pending"
-    imp.accepted = accepted
-    imp.state = "checked"
-    imp.locale = _locale()
-    db.session.flush()
 
 
 def _locale() -> str:
@@ -463,21 +479,22 @@ def start(imp: ClientImport) -> None:
 
 
 def run(import_id: int) -> None:
-    """The job: a chunk of pending rows per transaction, under the import's lease, to the end."""
+    """The job of the dry run, and again of the import: a chunk of rows per transaction, under
+    the import's lease, to the end of the step."""
     holder = secrets.token_hex(8)
     while _run_chunk(import_id, holder):
         pass
 
 
 def _take_lease(import_id: int, holder: str) -> ClientImport | None:
-    """The import, if it is running and its lease is free, run out or already `holder`'s: a
-    second worker finds it held and stops, and one whose lease ran out meanwhile stops too."""
+    """The import, if it is being checked or imported and its lease is free, run out or already
+    `holder`'s: a second worker finds it held and stops, as does one whose lease ran out."""
     now = utcnow()
     taken = db.session.execute(
         update(ClientImport)
         .where(
             ClientImport.id == import_id,
-            ClientImport.state == "running",
+            ClientImport.state.in_(("checking", "running")),
             or_(
                 ClientImport.lease_holder == holder,
                 ClientImport.lease_until.is_(None),
@@ -491,14 +508,16 @@ def _take_lease(import_id: int, holder: str) -> ClientImport | None:
 
 
 def _run_chunk(import_id: int, holder: str) -> bool:
-    """One transaction: up to CHUNK rows; False once the import is finished (or not ours)."""
+    """One transaction: up to CHUNK rows checked or imported; False once the step is over (or
+    the import is not ours)."""
     with transaction():
         imp = _take_lease(import_id, holder)
         if imp is None:
             return False
+        waiting = "unchecked" if imp.state == "checking" else "pending"
         query = (
             select(ClientImportRow)
-            .where(ClientImportRow.import_id == import_id, ClientImportRow.state == "pending")
+            .where(ClientImportRow.import_id == import_id, ClientImportRow.state == waiting)
             .order_by(ClientImportRow.id)
             .limit(CHUNK)
         )
@@ -510,7 +529,10 @@ def _run_chunk(import_id: int, holder: str) -> bool:
             return False
         brand = db.session.get(Brand, imp.brand_id)
         with force_locale(imp.locale), audit.acting_for(imp.created_by_id):
-            _apply_rows(imp, brand, rows)
+            if imp.state == "checking":
+                _check_rows(imp, brand, rows)
+            else:
+                _apply_rows(imp, brand, rows)
         imp.processed += len(rows)
     return True
 
@@ -521,6 +543,7 @@ def _apply_rows(imp: ClientImport, brand, rows: list[ClientImportRow]) -> None:
         brand.id, {v.get("provider_user_id", "") for v in values.values()}
     )
     reason = _("Imported from %(file)s", file=imp.file_name)
+    forms: dict = {}
     for row in rows:
         client = existing.get(values[row.id].get("provider_user_id", ""))
         row.errors, row.state = [], "failed"
@@ -529,7 +552,7 @@ def _apply_rows(imp: ClientImport, brand, rows: list[ClientImportRow]) -> None:
         ):
             row.errors = [["", _("This client changed since the check: check the file again.")]]
             continue
-        check = RowCheck(values[row.id], client, brand, reason)
+        check = RowCheck(values[row.id], client, brand, reason, forms)
         if check.errors:
             row.errors = check.errors
             continue
@@ -542,14 +565,15 @@ def _apply_rows(imp: ClientImport, brand, rows: list[ClientImportRow]) -> None:
 
 
 def _finish(imp: ClientImport) -> None:
+    imp.lease_until = imp.lease_holder = None
+    counted = select(func.count()).where(ClientImportRow.import_id == imp.id)
+    if imp.state == "checking":
+        imp.state = "checked"
+        imp.accepted = db.session.scalar(counted.where(ClientImportRow.state == "pending"))
+        return
     imp.state = "done"
     imp.finished_at = utcnow()
-    imp.lease_until = imp.lease_holder = None
-    done = db.session.scalar(
-        select(func.count()).where(
-            ClientImportRow.import_id == imp.id, ClientImportRow.state == "done"
-        )
-    )
+    done = db.session.scalar(counted.where(ClientImportRow.state == "done"))
     note = f"#{imp.id}: {done}/{imp.accepted}"
     audit.record(
         "clients.imported",
@@ -568,7 +592,7 @@ def resume_stale() -> int:
     with transaction():
         stale = db.session.execute(
             select(ClientImport.id, ClientImport.brand_id).where(
-                ClientImport.state == "running",
+                ClientImport.state.in_(("checking", "running")),
                 (ClientImport.lease_until.is_(None)) | (ClientImport.lease_until < utcnow()),
             )
         ).all()

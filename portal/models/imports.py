@@ -16,8 +16,9 @@ from portal.models.user import User
 class ClientImport(db.Model):
     """One uploaded file: mapped, checked (the dry run), then imported in the background.
 
-    state: "mapping" (uploaded), "checked" (every row has its verdict), "running" (the job
-    applies the accepted rows, a chunk per transaction, under a lease), "done"."""
+    state: "mapping" (uploaded), "checking" (the job gives each row its verdict), "checked"
+    (the dry run's report), "running" (the job applies the accepted rows), "done". The job
+    works a chunk of rows per transaction, under a lease."""
 
     __tablename__ = "client_imports"
     __table_args__ = (Index("ix_client_imports_brand", "brand_id", "id"),)
@@ -33,7 +34,7 @@ class ClientImport(db.Model):
     state: Mapped[str] = mapped_column(String(10), default="mapping")
     total: Mapped[int] = mapped_column(default=0)
     accepted: Mapped[int] = mapped_column(default=0)  # rows to create or update
-    processed: Mapped[int] = mapped_column(default=0)  # accepted rows the job has handled
+    processed: Mapped[int] = mapped_column(default=0)  # rows the job's step has handled
     # The job working on it, until when: a second worker leaves it alone; resume_stale()
     # starts it again once the lease has run out.
     lease_holder: Mapped[str | None] = mapped_column(String(16))
@@ -48,8 +49,10 @@ class ClientImportRow(db.Model):
     """One row of the file: its cells, the dry run's verdict, then what the import did.
 
     verdict: "create", "update", "unchanged" or "refused" (with `errors`: [column key, message]
-    pairs, in the language of whoever ran the check). state: "pending" until the job has handled
-    the row, then "done" or "failed" (`errors` says why); rows not accepted stay "skipped"."""
+    pairs, in the language of whoever ran the check). state: "unchecked" until the dry run has
+    seen the row; then "pending" until the job has imported it, "done" or "failed" (`errors`
+    says why); rows not accepted are "skipped".
+    """
 
     __tablename__ = "client_import_rows"
     __table_args__ = (Index("ix_client_import_rows_state", "import_id", "state", "id"),)
