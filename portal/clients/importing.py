@@ -165,7 +165,7 @@ def open_import(brand_id: int, file_name: str, data: bytes, actor_id: int | None
     imp = ClientImport(
         brand_id=brand_id,
         created_by_id=actor_id,
-        file_name=check_text(file_name or "", required=False, max_length=200)[:200],
+        file_name=_file_name(file_name),
         headers=headers,
         mapping=proposed_mapping(brand_id, headers),
         total=len(table) - 1,
@@ -181,6 +181,15 @@ def open_import(brand_id: int, file_name: str, data: bytes, actor_id: int | None
     )
     audit.record("clients.import_opened", brand_id=brand_id, field="import", new=imp.file_name)
     return imp
+
+
+def _file_name(name: str | None) -> str:
+    """The uploaded file's name as a line of text (a name with control characters is shown
+    as no name rather than refused: the file is what matters)."""
+    try:
+        return check_text((name or "")[:200], required=False, max_length=200)
+    except ValidationError:
+        return ""
 
 
 def proposed_mapping(brand_id: int, headers: list[str]) -> list[str]:
