@@ -29,7 +29,8 @@ How they stay right, on every path:
 - The deltas wait in the session and are written once, just before the transaction commits
   (`_write_deltas`), in one statement sorted by key: a counter row is locked only for the
   instant before the commit, always in the same order (no deadlock between two writers), and
-  a rollback discards them with the rest.
+  a rollback discards them with the rest. (The portal uses no savepoints; one rolled back
+  alone would leave its deltas pending.)
 
 `recount(brand_id)` computes the same figures from the data itself: the tests compare the two.
 """
