@@ -136,6 +136,10 @@ def test_dry_run_reports_every_row_then_imports_the_accepted(app, client, acme):
     assert refused[4][0][1] in report  # in the reader's language (Portuguese)
     assert "Importar 3 linhas" in report
     assert "linha 7" in refused[8][0][1]
+    # A colleague reading in another language is told whose language the reasons are in.
+    english = client.get(f"/acme/clients/import/{iid}", headers={"Accept-Language": "en"}).text
+    assert "The reasons are written in the language of the check (Português)" in english
+    assert "The reasons are written" not in report
     assert clients_of(app, acme["brand"]).keys() == before.keys()  # the dry run changes nothing
 
     response = client.post(f"/acme/clients/import/{iid}/start")
