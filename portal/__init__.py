@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth import bp as auth_bp
     from portal.brand_migration import bp as brand_migration_bp
     from portal.clients import bp as clients_bp
+    from portal.dashboard import bp as dashboard_bp
     from portal.main import bp as main_bp
     from portal.outbox import bp as outbox_bp
 
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(clients_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(brand_migration_bp)
     app.register_blueprint(outbox_bp)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import insert
@@ -9,6 +12,18 @@ from sqlalchemy import insert
 from portal.db import separate_transaction
 from portal.extensions import db
 from portal.models import AuditEvent, utcnow
+
+
+@contextmanager
+def acting_for(user_id: int | None) -> Iterator[None]:
+    """Background work done for someone (an import they started): the events it writes name
+    them, as a request of theirs would."""
+    previous = g.get("_audit_actor_id")
+    g._audit_actor_id = user_id
+    try:
+        yield
+    finally:
+        g._audit_actor_id = previous
 
 
 def _event(
@@ -25,6 +40,8 @@ def _event(
     api_token = g.get("api_token") if has_request_context() else None
     if actor_id is None and api_token is None and has_request_context():
         actor_id = current_user.id if current_user.is_authenticated else None
+    if actor_id is None:
+        actor_id = g.get("_audit_actor_id")
     return {
         "api_token_id": api_token.id if api_token is not None else None,
         "action": action,

@@ -14,7 +14,7 @@ bp = Blueprint("main", __name__)
 @public
 def index():
     if current_user.is_authenticated and (brands := brands_of(current_user)):
-        return redirect(url_for("clients.index", brand_slug=brands[0].slug))
+        return redirect(url_for("dashboard.index", brand_slug=brands[0].slug))
     # Brands are not listed to strangers: each reseller knows their portal's address.
     return render_template("main/index.html")
 

@@ -85,12 +85,14 @@ def new_page(browser, language: str = "en", viewport=DESKTOP):
 
 
 def sign_in(page, base: str, brand_slug: str, email: str) -> None:
-    """Through the real sign-in form, as a person would."""
+    """Through the real sign-in form, as a person would; it lands on the brand's dashboard,
+    then the client list, where the journeys start, is opened."""
     page.goto(f"{base}/{brand_slug}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"**/{brand_slug}/clients")
+    page.wait_for_url(f"**/{brand_slug}/")
+    page.goto(f"{base}/{brand_slug}/clients")
 
 
 def horizontal_overflow(page) -> str:

@@ -116,6 +116,7 @@ def test_every_route_allows_or_denies_as_the_table_says(app, client, brands, rol
         "token_id": 1,
         "kind": "csv",
         "link_id": 1,
+        "import_id": 1,
     }
     login(client, "acme", email)
     checked = 0

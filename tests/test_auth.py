@@ -10,10 +10,11 @@ from portal.models import AuditEvent, StaffSession, User, utcnow
 from tests.conftest import PASSWORD, login, make_user
 
 
-def test_sign_in_opens_the_client_list(client, world):
+def test_sign_in_opens_the_dashboard(client, world):
     response = login(client, "north", "reseller@north.test")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/north/clients"
+    assert response.headers["Location"] == "/north/"
+    assert client.get("/north/").status_code == 200
     page = client.get("/north/clients")
     assert page.status_code == 200
     assert "North Client 0" in page.text
@@ -67,7 +68,7 @@ def test_next_goes_only_to_paths_of_this_site(client, world):
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"):
         client.post("/north/logout")
         response = login(client, "north", "reseller@north.test", next=target)
-        assert response.headers["Location"] == "/north/clients", target
+        assert response.headers["Location"] == "/north/", target
 
 
 def test_unauthenticated_visit_is_sent_to_the_brand_login_with_next(client, world):

@@ -66,7 +66,7 @@ def _address_key() -> str:
 @limiter.limit(_failure_limit, key_func=_address_key, deduct_when=_login_failed, methods=["POST"])
 def login():
     if current_user.is_authenticated and g.membership is not None:
-        return redirect(url_for("clients.index"))
+        return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if not form.next.data and is_safe_next(request.args.get("next")):
         form.next.data = request.args["next"]
@@ -95,7 +95,7 @@ def login():
                     ),
                     "invitation",
                 )
-            return redirect(next_url or url_for("clients.index"))
+            return redirect(next_url or url_for("dashboard.index"))
         g.login_failed = True
         error = _("Invalid email or password.")
     elif form.is_submitted():

@@ -35,6 +35,7 @@ from portal.models import (
     MigrationEvent,
     MigrationState,
     User,
+    counters,
     utcnow,
 )
 from portal.outbox import emails
@@ -259,16 +260,20 @@ def move(migrations: list[Migration], actor_id: int | None) -> None:
     clients = _clients_of(migrations)
     with db.session.no_autoflush:
         _move_clients(migrations, clients, actor_id)
-    by_target: dict[int, list[int]] = {}
+    by_brands: dict[tuple[int, int], list[int]] = {}
     for migration in migrations:
-        by_target.setdefault(migration.target_brand_id, []).append(migration.client_id)
-    for target_id, client_ids in by_target.items():
-        db.session.execute(
+        brands = (migration.source_brand_id, migration.target_brand_id)
+        by_brands.setdefault(brands, []).append(migration.client_id)
+    for (source_id, target_id), client_ids in by_brands.items():
+        moved = db.session.execute(
             update(Asset)
             .where(Asset.client_id.in_(client_ids))
             .values(brand_id=target_id)
             .execution_options(synchronize_session=False)
-        )
+        ).rowcount
+        # Assigned devices, in their client's brand (assign_asset sees to that).
+        counters.count(source_id, counters.assets_key(True), -moved)
+        counters.count(target_id, counters.assets_key(True), moved)
 
 
 def _move_clients(

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     IntegerField,
     PasswordField,
@@ -70,20 +71,29 @@ class ClientSearchForm(FlaskForm):
         }
 
 
-def record_form(fields, client, *, fresh: bool = False, formdata=None):
-    """A form for some registry fields of one client, filled with its current values.
-
-    Only these fields and the version are bound: brand, ids and roles never come from input.
-    `fresh` ignores the posted data: the stored values, to show after a refused save.
-    `formdata` checks values that did not come from a page (the API's JSON), with the same
-    fields and validators; such a request carries no CSRF token (it has a bearer token).
-    """
+def record_form_class(fields, client):
+    """The form class of some registry fields (their choices read for `client`)."""
 
     class RecordForm(FlaskForm):
         version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
     for field in fields:
         setattr(RecordForm, field.form_name, field.build(client))
+    return RecordForm
+
+
+def record_form(fields, client, *, fresh: bool = False, formdata=None, form_class=None):
+    """A form for some registry fields of one client, filled with its current values.
+
+    Only these fields and the version are bound: brand, ids and roles never come from input.
+    `fresh` ignores the posted data: the stored values, to show after a refused save.
+    `formdata` checks values that did not come from a page (the API's JSON), with the same
+    fields and validators; such a request carries no CSRF token (it has a bearer token).
+    `form_class` (from record_form_class) saves building the fields again for each of many
+    clients whose choices are the same (an import's rows).
+    """
+
+    RecordForm = form_class or record_form_class(fields, client)
     data = {field.form_name: field.get(client) for field in fields}
     extra = {"formdata": None} if fresh else {}
     if formdata is not None:
@@ -126,3 +136,25 @@ class ClientLoginForm(FlaskForm):
                 check_new_password(self.password.data or "", field.data or "")
             except ValueError as error:
                 raise WTFValidationError(str(error)) from None
+
+
+class ImportFileForm(FlaskForm):
+    """The spreadsheet to import (read by portal.clients.importing, whatever its name says)."""
+
+    file = FileField(_l("CSV or XLSX file"), validators=[FileRequired(_l("Choose a file."))])
+
+
+def mapping_form(
+    headers: list[str], mapping: list[str], choices: list[SelectChoice], formdata=None
+):
+    """One choice of the portal's columns (or none) per header of the file."""
+
+    class MappingForm(FlaskForm):
+        pass
+
+    for index, header in enumerate(headers):
+        field = SelectField(header or "—", choices=choices, default=mapping[index])
+        setattr(MappingForm, f"column_{index}", field)
+    form = MappingForm(formdata=formdata)
+    form.columns = [form[f"column_{index}"] for index in range(len(headers))]
+    return form

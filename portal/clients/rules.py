@@ -25,6 +25,7 @@ from portal.models import (
     ClientStatus,
     Contact,
     PaymentStatus,
+    counters,
     utcnow,
 )
 from portal.passwords import hash_password
@@ -280,6 +281,7 @@ def _move_asset(asset: Asset, *, from_client: int | None, to_client: int | None)
     ).rowcount
     if moved != 1:
         raise AssetUnavailable()
+    counters.count_assets_moved(asset.brand_id, 1, assigned=to_client is not None)
     db.session.expire(asset, ["client_id"])
 
 
@@ -340,7 +342,10 @@ def delete_client(client: Client, expected_version: int | None) -> None:
     """Unassign its devices, delete its contacts, units and other rows; the audit trail stays."""
     ensure_current(client, expected_version)
     stored = [d.stored_name for d in client.documents]
-    db.session.execute(update(Asset).where(Asset.client_id == client.id).values(client_id=None))
+    freed = db.session.execute(
+        update(Asset).where(Asset.client_id == client.id).values(client_id=None)
+    ).rowcount
+    counters.count_assets_moved(client.brand_id, freed, assigned=False)
     audit.record("client.deleted", brand_id=client.brand_id, client_id=client.id, old=client.name)
     db.session.delete(client)
     _flush()

@@ -22,6 +22,9 @@ the rows must carry what the hooks would have filled in:
   and sort. They are computed by the same function, `portal.models.derived_columns`, in the
   worker process. The search index follows by itself (portal/models/search.py: PostgreSQL's
   GIN index, SQLite's triggers into its FTS table).
+- the dashboard's counters (`portal/models/counters.py`), which a hook adjusts on every flush:
+  the inserts count their clients and devices with the same functions, in the same
+  transaction.
 - `client_id` on each child row: the new clients' ids are read back after each client batch,
   by (brand, provider_user_id), which is unique.
 
@@ -55,6 +58,7 @@ from portal.models import (
     PaymentMethod,
     PermissionGroup,
     User,
+    counters,
     derived_columns,
 )
 from portal.passwords import hash_password
@@ -227,6 +231,7 @@ def _insert_batch(brand_id: int, drafts: list[Draft]) -> dict[str, int]:
     # statement per row, and psycopg spends ~100 us per row parsing the long multi-VALUES text.
     last_id = db.session.scalar(select(func.max(Client.id))) or 0
     db.session.execute(insert(Client.__table__), [draft.client for draft in drafts])
+    counters.count_inserted_clients(draft.client for draft in drafts)
     ids = dict(
         db.session.execute(
             select(Client.provider_user_id, Client.id).where(
@@ -245,6 +250,8 @@ def _insert_batch(brand_id: int, drafts: list[Draft]) -> dict[str, int]:
                 rows.append(row)
         if rows:
             db.session.execute(insert(model.__table__), rows)
+            if model is Asset:
+                counters.count_inserted_assets(rows)
         counts[f"{name}_added"] = len(rows)
     return counts
 
@@ -264,4 +271,5 @@ def _seed_stock(plan: BrandPlan, target: int) -> dict[str, int]:
     with transaction():
         for start in range(0, len(rows), BATCH_SIZE):
             db.session.execute(insert(Asset.__table__), rows[start : start + BATCH_SIZE])
+        counters.count_inserted_assets(rows)
     return {"assets_added": len(rows)}

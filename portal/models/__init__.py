@@ -15,7 +15,9 @@ from portal.models.client import (
     client_search_text,
     derived_columns,
 )
+from portal.models.counters import BrandCounter
 from portal.models.groups import ClientGroup, ClientGroupMapping, PermissionGroup
+from portal.models.imports import ClientImport, ClientImportMapping, ClientImportRow
 from portal.models.migration import (
     OPEN_STATES,
     WAITING_STATES,
@@ -48,6 +50,7 @@ __all__ = [
     "ApiToken",
     "Address",
     "Asset",
+    "BrandCounter",
     "BusinessUnit",
     "BulkItem",
     "BulkJob",
@@ -60,6 +63,9 @@ __all__ = [
     "OutboxEmail",
     "LINK_TOKEN",
     "ClientGroup",
+    "ClientImport",
+    "ClientImportMapping",
+    "ClientImportRow",
     "ClientGroupMapping",
     "PermissionGroup",
     "AssetStatus",

@@ -15,8 +15,11 @@ class Asset(db.Model):
     __table_args__ = (Index("ix_assets_brand_client", "brand_id", "client_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
-    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    # active_history: the old value is known when these change (portal/models/counters.py).
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), active_history=True)
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id"), index=True, active_history=True
+    )
     serial: Mapped[str] = mapped_column(String(40), unique=True)  # IMEI or serial number
     name: Mapped[str] = mapped_column(String(120))
     status: Mapped[AssetStatus] = mapped_column(

@@ -48,7 +48,8 @@ class Client(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
+    # active_history: the old value is known when these change (portal/models/counters.py).
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), active_history=True)
     provider_user_id: Mapped[str] = mapped_column(String(40))
     kind: Mapped[ClientKind] = mapped_column(enum_column(ClientKind), default=ClientKind.COMPANY)
     name: Mapped[str] = mapped_column(String(200))
@@ -60,10 +61,10 @@ class Client(db.Model):
     segment: Mapped[Segment] = mapped_column(enum_column(Segment), default=Segment.OTHER)
     client_group_id: Mapped[int | None] = mapped_column(ForeignKey("client_groups.id"), index=True)
     status: Mapped[ClientStatus] = mapped_column(
-        enum_column(ClientStatus), default=ClientStatus.ACTIVE
+        enum_column(ClientStatus), default=ClientStatus.ACTIVE, active_history=True
     )
     payment_status: Mapped[PaymentStatus] = mapped_column(
-        enum_column(PaymentStatus), default=PaymentStatus.UP_TO_DATE
+        enum_column(PaymentStatus), default=PaymentStatus.UP_TO_DATE, active_history=True
     )
     login_email: Mapped[str] = mapped_column(String(254), default="")
     login_password_hash: Mapped[str | None] = mapped_column(String(255))
