@@ -121,7 +121,7 @@ def _register_request_hooks(app: Flask) -> None:
         return {
             "brand": g.get("brand"),
             "languages": LANGUAGE_NAMES,
-            "current_locale": str(get_locale()),
+            "current_locale": get_locale().language,
             # A function: only the full page's header calls it, not every htmx fragment.
             "switchable_brands": lambda: (
                 brands_of(current_user) if current_user.is_authenticated else []
