@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_request_hooks(app: Flask) -> None:
     from portal.locale import LANGUAGE_NAMES
     from portal.permissions import can
+    from portal.rendering import flashes_out_of_band
     from portal.tenancy import brands_of
 
     # A global, not a context variable: macros imported without context (`{% from … import %}`)
@@ -127,6 +128,8 @@ def _register_request_hooks(app: Flask) -> None:
                 brands_of(current_user) if current_user.is_authenticated else []
             ),
         }
+
+    app.after_request(flashes_out_of_band)
 
     @app.after_request
     def security_headers(response):
