@@ -395,10 +395,23 @@ class Normalized:
     `form.country_code` (a string or a field), "GB" when the form has none.
     """
 
-    def __init__(self, function: Callable[..., Any], *, country: bool = False, **options: Any):
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        *,
+        country: bool = False,
+        required: bool | None = None,
+        **options: Any,
+    ):
+        """`required`: the function refuses an empty value. check_text takes it as its own
+        option; for the others it only marks the field (flags.required, the form's mark)."""
         self.function = function
         self.country = country
         self.options = options
+        if required is not None and function is check_text:
+            self.options["required"] = required
+        if required:
+            self.field_flags = {"required": True}
 
     def __call__(self, form: Any, field: Field) -> None:
         args = [field.data if field.data is not None else ""]

@@ -178,3 +178,96 @@ def test_setting_the_password_gives_access_in_the_header(app, admin, acme):
     )
     assert response.status_code == 200
     assert "Has access" in header_of(response.text)
+
+
+# --- editing: what the forms say before anything is sent ------------------------------------
+
+
+def test_a_fields_value_opens_its_editor_and_required_fields_are_marked(admin, acme):
+    page = admin.get(f"/acme/clients/{acme.id}").text
+    name = re.search(r'<div class="field" id="field-name">.*?</div>', page, re.S).group(0)
+    assert "<dd data-edit-value>" in name and 'class="edit-link"' in name
+    editor = admin.get(f"/acme/clients/{acme.id}/fields/name/edit", headers=HX).text
+    assert 'class="required-mark" aria-hidden="true"> *</span></label>' in editor
+    assert re.search(r"<input[^>]*required[^>]*>", editor)
+    email = admin.get(f"/acme/clients/{acme.id}/fields/email/edit", headers=HX).text
+    assert "required-mark" not in email
+    whole = admin.get(f"/acme/clients/{acme.id}/edit/other").text
+    assert whole.count("required-mark") == 5  # street, locality, sub-locality, city, postcode
+    assert "Required field" in whole
+
+
+def test_a_support_user_sees_values_that_open_nothing(app, client, acme):
+    with app.app_context():
+        from portal.models import Brand
+
+        brand = db.session.scalar(db.select(Brand).where(Brand.slug == "acme"))
+        make_user("support@acme.test", brand, Role.SUPPORT)
+    login(client, "acme", "support@acme.test")
+    page = client.get(f"/acme/clients/{acme.id}").text
+    assert "data-edit-value" not in page and "edit-link" not in page
+
+
+def test_the_contact_forms_have_cancel(admin, acme):
+    page = admin.get(f"/acme/clients/{acme.id}?tab=other").text
+    add = re.search(r'<section id="section-contacts".*?</section>', page, re.S).group(0)
+    assert re.search(r'<button type="reset"[^>]*data-close-details>Cancel</button>', add)
+    assert "Required field" in add
+    admin.post(
+        f"/acme/clients/{acme.id}/contacts",
+        data={"name": "Ana Souza", "version": acme.version},
+        headers=HX,
+    )
+    section = admin.get(f"/acme/clients/{acme.id}/contacts", headers=HX)
+    assert section.status_code == 200 and "Ana Souza" in section.text
+    item = re.search(r"/acme/clients/\d+/contacts/(\d+)/edit", section.text).group(1)
+    editing = admin.get(f"/acme/clients/{acme.id}/contacts/{item}/edit", headers=HX).text
+    cancel = re.search(r'<a [^>]*hx-get="([^"]+)"[^>]*>Cancel</a>', editing)
+    assert cancel and cancel.group(1) == f"/acme/clients/{acme.id}/contacts"
+    back = admin.get(cancel.group(1), headers=HX).text
+    assert "Ana Souza" in back and "item-form" not in back.split("<details")[0]
+    # Without JavaScript, the list's address leads back to the tab.
+    plain = admin.get(f"/acme/clients/{acme.id}/contacts")
+    assert plain.status_code == 302 and plain.headers["Location"].endswith("tab=other")
+
+
+def test_another_brands_list_is_404(app, admin):
+    with app.app_context():
+        foreign = make_client(make_brand("other"), name="Foreign")
+        detach(foreign)
+    assert admin.get(f"/acme/clients/{foreign.id}/contacts", headers=HX).status_code == 404
+    assert admin.get(f"/acme/clients/{acme_id_past()}/contacts").status_code == 404
+
+
+def acme_id_past() -> int:
+    return 2**31  # past the largest id: 404, never a database error
+
+
+def test_the_wizards_review_shows_the_phone_formatted_and_names_the_contacts(admin, acme):
+    admin.get("/acme/clients/new?restart=1")
+    company = {
+        "kind": "company",
+        "name": "Patel Logistics",
+        "email": "office@patel.example",
+        "phone": "020 7946 0000",
+        "mobile": "07852 305876",
+        "segment": "other",
+        "account_manager_id": "",
+        "locale": "en",
+        "country_code": "GB",
+        "address__street": "King Street",
+        "address__number": "4",
+        "address__locality": "Hammersmith",
+        "address__sub_locality": "Ravenscourt",
+        "address__city": "London",
+        "address__postal_code": "W6 0QA",
+        "version": "0",
+    }
+    assert admin.post("/acme/clients/new", data=company).status_code == 302
+    admin.post("/acme/clients/new/contacts", data={"name": "Priya Patel", "role": "Director"})
+    admin.post("/acme/clients/new/contacts", data={"name": "Tom Reed"})
+    review = admin.get("/acme/clients/new/review").text
+    assert "+44 20 7946 0000" in review and "+44 7852 305876" in review
+    assert "442079460000" not in review
+    assert "<strong>Priya Patel</strong> · Director" in review
+    assert "<strong>Tom Reed</strong>" in review and "2 contacts" in review

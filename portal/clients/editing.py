@@ -233,6 +233,15 @@ def _collection_response(
     return redirect(url_for("clients.record", client_id=client.id, tab=collection.tab))
 
 
+@bp.get("/clients/<int:client_id>/<collection_name>")
+@permission_required("clients.view")
+def show_items(client_id: int, collection_name: str):
+    """The list as it is: what Cancel on an item being edited swaps back in."""
+    collection = _collection_of(collection_name, to_edit=False)
+    client = load_client_record(client_id) or abort(404)
+    return _collection_response(client, collection)
+
+
 @bp.post("/clients/<int:client_id>/<collection_name>")
 @permission_required("clients.view")
 def add_item(client_id: int, collection_name: str):

@@ -118,7 +118,7 @@ def _text(label, *, required=False, max_length=120):
 
 def _normalized(label, function, *, required=False, country=False, max_length=254, **kwargs):
     def build(client):
-        validators = [Normalized(function, country=country, **kwargs)]
+        validators = [Normalized(function, country=country, required=required, **kwargs)]
         if not required:
             validators.insert(0, Optional())
         return StringField(label, validators=validators, render_kw={"maxlength": max_length})
