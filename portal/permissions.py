@@ -11,6 +11,7 @@ from functools import wraps
 
 from flask import abort, g
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -37,7 +38,7 @@ CATALOGUE: tuple[Permission, ...] = (
     Permission("clients.edit", _l("Edit clients"), _l("Change the data of a client record.")),
     Permission(
         "clients.status",
-        _l("Change status"),
+        lazy_pgettext("permission", "Change status"),  # a name; the button is a verb
         _l("Set a client's status and payment situation."),
     ),
     Permission("clients.login", _l("Update client login"), _l("Change a client's login.")),

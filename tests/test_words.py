@@ -60,7 +60,7 @@ def test_status_choices_are_in_the_readers_language(client, lyon):
 def test_builtin_group_names_are_translated_whatever_is_stored(app, client, lyon):
     login(client, "lyon", "admin@lyon.test")
     page = client.get("/lyon/admin/groups").text
-    assert "Administrateur de la marque" in page or "Admin" not in page
+    assert "Administrateur de la marque" in page and "Revendeur" in page
     assert ">Brand admin<" not in page and ">Reseller<" not in page
     users = client.get("/lyon/admin/users").text
     assert "Revendeur" in users and ">Reseller<" not in users
@@ -83,7 +83,7 @@ def test_the_contract_check_says_what_it_found_in_the_readers_language(app, clie
     ).text
     item = re.search(r'<li class="failed">(?:(?!</li>).)*juin 2028(?:(?!</li>).)*</li>', page, re.S)
     assert item, "the failed contract check names the end date"
-    assert "Sous contrat jusqu’au 8 juin 2028" in item.group(0)
+    assert "Sous contrat jusqu&#39;au 8 juin 2028" in item.group(0)
     assert "Aucun contrat" not in item.group(0) and "2028-06-08" not in page
 
 
@@ -105,7 +105,7 @@ def test_an_overridden_contract_check_is_not_not_under_contract(app, lyon):
 def test_a_check_stored_by_an_older_version_shows_its_date_in_the_readers_locale(app):
     older = {"key": "contract", "ok": False, "detail": "Under contract until 2028-09-11."}
     with app.test_request_context(), force_locale("fr"):
-        assert Check.from_dict(older).label == "Sous contrat jusqu’au 11 sept. 2028"
+        assert Check.from_dict(older).label == "Sous contrat jusqu'au 11 sept. 2028"
     with app.test_request_context(), force_locale("en"):
         assert Check.from_dict({"key": "contract", "ok": True}).label == "Not under contract"
 
@@ -155,7 +155,8 @@ def test_country_lists_hold_countries_only(app):
 def test_the_country_field_offers_countries_only(client, lyon):
     login(client, "lyon", "admin@lyon.test")
     editor = client.get(
-        f"/lyon/clients/{lyon['client'].id}/fields/country_code/edit", headers={"HX-Request": "true"}
+        f"/lyon/clients/{lyon['client'].id}/fields/country_code/edit",
+        headers={"HX-Request": "true"},
     ).text
     assert 'value="FR"' in editor and 'value="EU"' not in editor and 'value="ZZ"' not in editor
 
