@@ -271,3 +271,21 @@ def test_the_wizards_review_shows_the_phone_formatted_and_names_the_contacts(adm
     assert "442079460000" not in review
     assert "<strong>Priya Patel</strong> · Director" in review
     assert "<strong>Tom Reed</strong>" in review and "2 contacts" in review
+
+
+def test_an_ended_session_gets_401_for_htmx_and_the_sign_in_page_otherwise(client, acme):
+    fragment = client.get(f"/acme/clients/{acme.id}/fields/name/edit", headers=HX)
+    assert fragment.status_code == 401 and fragment.text == ""
+    page = client.get(f"/acme/clients/{acme.id}")
+    assert page.status_code == 302 and "/acme/login" in page.headers["Location"]
+
+
+def test_the_page_carries_the_words_of_every_failure(admin, acme):
+    admin.post("/acme/language", data={"locale": "pl"})
+    page = admin.get(f"/acme/clients/{acme.id}").text
+    body = re.search(r"<body[^>]*>", page, re.S).group(0)
+    for name in ("failed", "bad-request", "signed-out", "forbidden", "gone", "too-large",
+                 "too-many", "offline", "timeout"):  # fmt: skip
+        assert re.search(rf'data-htmx-{name}="[^"]+"', body), name
+    assert "Coś poszło nie tak i nic nie zostało zmienione" in body
+    assert "Something went wrong" not in body
