@@ -116,7 +116,8 @@ def test_a_save_of_a_deleted_client_says_so_in_the_readers_language(app, live, p
     page.fill("#input-name", "Too late")
     page.press("#input-name", "Enter")
     alert = page.wait_for_selector("#field-name form .htmx-failure[role=alert]")
-    assert alert.inner_text() == "Cet élément n'existe plus ou a été déplacé\u00a0: rechargez la page."
+    gone = "Cet élément n'existe plus ou a été déplacé\u00a0: rechargez la page."
+    assert alert.inner_text() == gone
     assert page.input_value("#input-name") == "Too late"  # what was typed is still there
 
 
