@@ -97,7 +97,7 @@ def test_an_overridden_contract_check_is_not_not_under_contract(app, lyon):
         stored = next(c for c in migration.checks if c["key"] == "contract")
         assert stored == {"key": "contract", "ok": True, "until": "2028-06-08"}
         with force_locale("en_GB"):
-            label = Check.from_dict(stored).label
+            label = Check(**stored).label
         assert label == "Under contract until 8 Jun 2028: migrated by an override"
         db.session.rollback()
 
@@ -105,9 +105,9 @@ def test_an_overridden_contract_check_is_not_not_under_contract(app, lyon):
 def test_a_check_stored_by_an_older_version_shows_its_date_in_the_readers_locale(app):
     older = {"key": "contract", "ok": False, "detail": "Under contract until 2028-09-11."}
     with app.test_request_context(), force_locale("fr"):
-        assert Check.from_dict(older).label == "Sous contrat jusqu'au 11 sept. 2028"
+        assert Check(**older).label == "Sous contrat jusqu'au 11 sept. 2028"
     with app.test_request_context(), force_locale("en"):
-        assert Check.from_dict({"key": "contract", "ok": True}).label == "Not under contract"
+        assert Check(key="contract", ok=True).label == "Not under contract"
 
 
 def test_the_migration_page_prints_no_iso_date(app, client, lyon):

@@ -46,24 +46,24 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 @dataclass
 class Check:
+    """One check's outcome; `Check(**stored)` reads one stored with a migration (as_dict)."""
+
     key: str
     ok: bool
-    # The contract check of a client under contract: the last contract's end (an ISO date when
-    # stored with the migration, so that each reader sees it in their own language).
-    until: date | None = None
+    # The contract check of a client under contract: the last contract's end (stored as an
+    # ISO date, so that each reader sees it in their own language, in the label).
+    until: date | str | None = None
+    # Older migrations stored a sentence in their author's language with the date in ISO form
+    # ("Under contract until 2028-06-08."): its date is read into `until`, and the label says
+    # the rest; a check has no detail apart from its label any more.
+    detail: str | None = None
 
-    @classmethod
-    def from_dict(cls, stored: dict) -> Check:
-        """A check stored with a migration. Older ones kept a sentence in their author's
-        language with the date in ISO form ("Under contract until 2028-06-08."): its date."""
-        until = stored.get("until")
-        if until is None and (found := _ISO_DATE.search(stored.get("detail") or "")):
-            until = found.group()
-        return cls(
-            key=stored["key"],
-            ok=bool(stored.get("ok")),
-            until=date.fromisoformat(until) if until else None,
-        )
+    def __post_init__(self):
+        if self.until is None and (found := _ISO_DATE.search(self.detail or "")):
+            self.until = found.group()
+        if isinstance(self.until, str):
+            self.until = date.fromisoformat(self.until)
+        self.detail = None
 
     @property
     def label(self) -> str:

@@ -240,7 +240,7 @@ RESULTS = {
 @bp.context_processor
 def labels():
     return {
-        "stored_checks": lambda migration: [Check.from_dict(c) for c in migration.checks],
+        "stored_checks": lambda migration: [Check(**c) for c in migration.checks or []],
         "difference_labels": DIFFERENCES,
         "asset_status": lambda value: AssetStatus(value).label,
         "result_label": lambda value: RESULTS.get(value, value),
