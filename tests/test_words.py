@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.brand_migration import rules as migration_rules
 from portal.brand_migration.checks import Check
 from portal.clients.rules import new_provider_user_id
+from portal.db import ALL_BRANDS, set_brand_scope
 from portal.extensions import db
 from portal.locale import country_choices
 from portal.models import Brand, Client, Contract, Migration, Role, User
@@ -89,6 +90,7 @@ def test_the_contract_check_says_what_it_found_in_the_readers_language(app, clie
 
 def test_an_overridden_contract_check_is_not_not_under_contract(app, lyon):
     with app.test_request_context():
+        set_brand_scope(ALL_BRANDS)  # the test reads and writes as a job would
         g.brand = db.session.get(Brand, lyon["brand"].id)
         record = db.session.get(Client, lyon["client"].id)
         root = db.session.scalar(select(User).where(User.email == "root@platform.test"))
@@ -118,6 +120,7 @@ def test_the_migration_page_prints_no_iso_date(app, client, lyon):
         g_brand = db.session.get(Brand, lyon["brand"].id)
         root = db.session.scalar(select(User).where(User.email == "root@platform.test"))
     with app.test_request_context():
+        set_brand_scope(ALL_BRANDS)  # the test reads and writes as a job would
         g.brand = g_brand
         migration = migration_rules.start(
             db.session.get(Client, lyon["client"].id),
@@ -163,6 +166,7 @@ def test_the_country_field_offers_countries_only(client, lyon):
 
 def test_user_ids_follow_the_brands_pattern(app):
     with app.test_request_context():
+        set_brand_scope(ALL_BRANDS)  # the test reads and writes as a job would
         north = make_brand("north")
         g.brand = north
         assert new_provider_user_id(north) == "NO-000001"  # a brand of no client yet
