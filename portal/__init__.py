@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_request_hooks(app: Flask) -> None:
     from portal.locale import LANGUAGE_NAMES
     from portal.permissions import can
+    from portal.rendering import flashes_out_of_band
     from portal.tenancy import brands_of
 
     # A global, not a context variable: macros imported without context (`{% from … import %}`)
@@ -123,12 +124,14 @@ def _register_request_hooks(app: Flask) -> None:
         return {
             "brand": g.get("brand"),
             "languages": LANGUAGE_NAMES,
-            "current_locale": str(get_locale()),
+            "current_locale": get_locale().language,
             # A function: only the full page's header calls it, not every htmx fragment.
             "switchable_brands": lambda: (
                 brands_of(current_user) if current_user.is_authenticated else []
             ),
         }
+
+    app.after_request(flashes_out_of_band)
 
     @app.after_request
     def security_headers(response):

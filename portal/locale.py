@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel import localedata
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -14,20 +16,51 @@ from portal.config import LANGUAGES
 
 
 def select_locale() -> str:
-    """The user's saved choice, then Accept-Language, then the brand's default, then English."""
-    languages = current_app.config["LANGUAGES"]
+    """The language of the request (`select_language`), in the brand's country's variant."""
     if not has_request_context():  # a job or a command: force_locale() says otherwise
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
+    brand = g.get("brand")
+    return regional_locale(select_language(), brand.country_code if brand else None)
+
+
+def select_language() -> str:
+    """The user's saved choice, then the one made on the sign-in page; then, for a visitor of a
+    brand's pages, the brand's language; else Accept-Language, the brand's default, English.
+
+    A stranger on a French brand's login page reads French whatever the browser asks: the
+    brand speaks to its visitors in its language until they choose another. An API call
+    (a token, no visitor) is answered in the language of its Accept-Language."""
+    languages = current_app.config["LANGUAGES"]
+    signed_in = bool(current_user and current_user.is_authenticated)
+    if signed_in and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:  # chosen on the sign-in page, before signing in
         return session["locale"]
+    brand = g.get("brand")
+    brand_language = brand.default_locale if brand is not None else None
+    visitor = not signed_in and "api_token" not in g
+    if visitor and brand_language in languages:
+        return brand_language
     if best := request.accept_languages.best_match(languages):
         return best
-    brand = g.get("brand")
-    if brand is not None and brand.default_locale in languages:
-        return brand.default_locale
+    if brand_language in languages:
+        return brand_language
     return "en"
+
+
+def regional_locale(language: str, country_code: str | None) -> str:
+    """English as written in the brand's country (en_GB for a British brand: 1 Dec 2026, 24-hour
+    clock), where Babel knows that variant; the other languages as they are."""
+    if language == "en" and country_code:
+        candidate = f"en_{country_code.upper()}"
+        if candidate in _english_variants():
+            return candidate
+    return language
+
+
+@lru_cache(maxsize=1)
+def _english_variants() -> frozenset[str]:
+    return frozenset(name for name in localedata.locale_identifiers() if name.startswith("en_"))
 
 
 # Each language named in itself, for the switcher and the language fields.
@@ -40,13 +73,22 @@ def language_choices() -> list[SelectChoice]:
     return [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
 
 
+# Two-letter codes of Babel's (CLDR's) territories that are no country of ISO 3166-1: unions,
+# the UN, pseudo-locales, "unknown", and regions inside a country (Canary Islands, Ceuta…).
+# Kosovo (XK, user-assigned) stays: it has its own phone numbers and addresses.
+NOT_COUNTRIES = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
+)
+
+
+def is_country(code: str) -> bool:
+    return len(code) == 2 and code.isalpha() and code.isupper() and code not in NOT_COUNTRIES
+
+
 def country_choices() -> list[SelectChoice]:
     """Every country, named in the reader's language and sorted that way."""
     territories = get_locale().territories
-    codes = sorted(
-        (code for code in territories if len(code) == 2 and code.isalpha()),
-        key=lambda code: territories[code],
-    )
+    codes = sorted((code for code in territories if is_country(code)), key=territories.get)
     return [SelectChoice(code, territories[code]) for code in codes]
 
 

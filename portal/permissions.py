@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import abort, g
+from flask import abort, g, request
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -37,7 +38,7 @@ CATALOGUE: tuple[Permission, ...] = (
     Permission("clients.edit", _l("Edit clients"), _l("Change the data of a client record.")),
     Permission(
         "clients.status",
-        _l("Change status"),
+        lazy_pgettext("permission", "Change status"),  # a name; the button is a verb
         _l("Set a client's status and payment situation."),
     ),
     Permission("clients.login", _l("Update client login"), _l("Change a client's login.")),
@@ -183,6 +184,15 @@ def can(name: str) -> bool:
     return name in granted_permissions()
 
 
+def _sign_in_first():
+    """The sign-in page; to htmx a bare 401 instead, which static/js/portal.js explains where
+    the user acted (a fragment must never turn into the sign-in page: a session that ended
+    while a record was open)."""
+    if request.htmx:
+        return "", 401
+    return login_manager.unauthorized()
+
+
 def permission_required(name: str):
     """Sign-in and the named permission in the request's brand; 403 when signed in without it."""
     assert name in NAMES, f"unknown permission {name!r}"
@@ -191,7 +201,7 @@ def permission_required(name: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                return login_manager.unauthorized()
+                return _sign_in_first()
             if not can(name):
                 abort(403)
             return view(*args, **kwargs)
@@ -208,7 +218,7 @@ def signed_in(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            return login_manager.unauthorized()
+            return _sign_in_first()
         return view(*args, **kwargs)
 
     wrapped.permission = SIGNED_IN

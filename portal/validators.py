@@ -17,7 +17,7 @@ import phonenumbers
 import zxcvbn
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from phonenumbers import NumberParseException, PhoneNumberType
+from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberType
 from stdnum import luhn
 from stdnum.br import cnpj, cpf
 from stdnum.fr import siren, siret
@@ -90,6 +90,22 @@ def _phone_no_country() -> ValidationError:
     return ValidationError(
         _("Check the country code of this phone number, or enter it starting with + and the code.")
     )
+
+
+def phone_as_stored(text: str, country_code: str | None) -> str | None:
+    """A phone number typed the local way, whole or begun, as stored digits: '07852 305876'
+    in GB -> '447852305876', '07852' -> '447852' (what a search looks for). None when `text`
+    does not start with the country's trunk prefix (its digits are found as they are), or is
+    no phone number at all."""
+    text = (text or "").strip()
+    metadata = PhoneMetadata.metadata_for_region(_country(country_code))
+    trunk = metadata.national_prefix if metadata else None
+    if not trunk or not _PHONE_CHARACTERS.fullmatch(text):
+        return None
+    typed = re.sub(r"\D", "", text)
+    if not text.startswith(trunk) or len(typed) <= len(trunk) + 1:
+        return None
+    return f"{metadata.country_code}{typed[len(trunk) :]}"
 
 
 def normalize_phone(value: str, country_code: str, *, mobile: bool = False) -> str:
@@ -395,10 +411,23 @@ class Normalized:
     `form.country_code` (a string or a field), "GB" when the form has none.
     """
 
-    def __init__(self, function: Callable[..., Any], *, country: bool = False, **options: Any):
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        *,
+        country: bool = False,
+        required: bool | None = None,
+        **options: Any,
+    ):
+        """`required`: the function refuses an empty value. check_text takes it as its own
+        option; for the others it only marks the field (flags.required, the form's mark)."""
         self.function = function
         self.country = country
         self.options = options
+        if required is not None and function is check_text:
+            self.options["required"] = required
+        if required:
+            self.field_flags = {"required": True}
 
     def __call__(self, form: Any, field: Field) -> None:
         args = [field.data if field.data is not None else ""]

@@ -472,7 +472,8 @@ def test_a_deactivated_brand_refuses_sign_in_and_keeps_its_data(app, client, bra
         },
     )
     reseller = app.test_client()
-    response = login(reseller, "acme", "reseller@acme.test", headers={"Accept-Language": "en"})
+    reseller.post("/acme/language", data={"locale": "en"})  # the brand's own language is pt
+    response = login(reseller, "acme", "reseller@acme.test")
     assert "This portal is closed" in response.text
     with app.app_context():
         assert db.session.get(Client, brands["client"].id) is not None

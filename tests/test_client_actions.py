@@ -107,8 +107,10 @@ def test_access_needs_active_and_up_to_date(app, admin, acme, status, payment, a
     assert client.has_access is access
     listed = admin.get("/acme/clients?access=" + ("yes" if access else "no")).text
     assert ("Transportes Silva" in listed) is True
-    badge = "Has access" if access else "No access"
-    assert badge in admin.get(f"/acme/clients/{cid}?tab=status").text
+    # The client has no login yet: with access, it still cannot sign in, and the page says why.
+    badge = "Cannot sign in yet" if access else "No access"
+    page = admin.get(f"/acme/clients/{cid}?tab=status").text
+    assert badge in page and "Has access" not in page
 
 
 def test_status_needs_its_permission(app, client, acme):

@@ -80,7 +80,7 @@ def test_personal_data_tab_with_whatsapp_link(signed_in, record):
 @pytest.mark.parametrize(
     "tab, expected",
     [
-        ("status", ["Active", "Up to date", "Has access"]),
+        ("status", ["Active", "Up to date", "Cannot sign in yet", "No password is set"]),
         ("documents", ["Tax number", "11.222.333/0001-81", "Mar 14, 2020"]),
         ("login", ["frota@silva.example", "No password set"]),
         (

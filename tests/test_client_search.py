@@ -150,3 +150,32 @@ def test_a_large_list_says_more_than_the_count_it_stops_at(client, app, monkeypa
     assert "5 clients" not in page
     page = client.get("/acme/clients?q=client+echo").text
     assert "1 client" in page and "More than" not in page
+
+
+@pytest.mark.parametrize("q", ["07852 305876", "07852305876", "07852", "+44 7852", "7852 305"])
+def test_a_phone_typed_the_local_way_finds_the_client(client, app, q):
+    """A British reseller types the mobile as it is written in the UK; it is stored as
+    447852305876 (country code and number)."""
+    with app.app_context():
+        brand = make_brand("acme", country_code="GB")
+        make_user("reseller@acme.test", brand)
+        make_client(brand, name="Harris Haulage", mobile="447852305876", phone="442079460000")
+        make_client(brand, name="Other Haulage", mobile="447700900123", phone="441614960000")
+    login(client, "acme", "reseller@acme.test")
+    page = client.get("/acme/clients", query_string={"q": q}).text
+    assert "Harris Haulage" in page and "Other Haulage" not in page
+
+
+def test_a_local_number_reads_the_brands_country(app):
+    with app.test_request_context():
+        assert Search.parse("06 12 34 56 78", "FR").numbers == ("0612345678", "33612345678")
+        assert Search.parse("0612", "GB").numbers == ("44612",)  # "0612" is the word itself
+        assert Search.parse("601 234 567", "PL").numbers == ("601234567",)  # no trunk 0
+        assert Search.parse("0abc", "GB").numbers == ()
+
+
+def test_a_local_number_goes_through_the_index(app):
+    with app.test_request_context():
+        search = Search.parse("07852 305876", "GB")
+        assert search.indexed
+        assert search.fts_query() == '("07852" AND "305876") OR "07852305876" OR "447852305876"'

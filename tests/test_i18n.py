@@ -77,3 +77,85 @@ def test_catalog_is_complete_and_well_formed(language):
             elif set(PLACEHOLDER.findall(string)) != expected:
                 problems.append(f"placeholders differ: {msgid!r} -> {string!r}")
     assert problems == []
+
+
+def translations(language):
+    """(msgid, msgstr) of every entry of a catalog, each plural form on its own."""
+    for message in catalog(language):
+        if not message.id:
+            continue
+        msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for string in strings:
+            yield msgid, string
+
+
+CODE = re.compile(r"<code>.*?</code>|Authorization: Bearer|https?://\S+")
+HIGH_PUNCTUATION = re.compile(r"(?<![\u00a0\u202f])[:;?!](?=\s|$|<|%\()")
+
+
+def test_french_has_a_non_breaking_space_before_high_punctuation():
+    """French typography: a (narrow) no-break space before : ; ? ! and inside « », so that the
+    mark never starts a line. Code and addresses keep their own colons."""
+    problems = []
+    for _msgid, string in translations("fr"):
+        text = CODE.sub("", string)
+        if HIGH_PUNCTUATION.search(text) or "« " in text or " »" in text:
+            problems.append(string)
+    assert problems == []
+
+
+BRACES = re.compile(r"\{\w+\}")
+TAGS = re.compile(r"</?\w+")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_keep_braces_and_tags_of_the_msgid(language):
+    """What the code or the browser reads in a message stays: {country} in a hint, <code>."""
+    problems = [
+        (msgid, string)
+        for msgid, string in translations(language)
+        if sorted(BRACES.findall(msgid)) != sorted(BRACES.findall(string))
+        or sorted(TAGS.findall(msgid)) != sorted(TAGS.findall(string))
+    ]
+    assert problems == []
+
+
+# Words a reviewer took out, so that they do not come back: one term for one thing.
+AVOIDED = {
+    "fr": {
+        "désattribu": "not French: Retirer / Dissocier",
+        "#": "Migration n° 12, not Migration #12",
+        "notifications équipements": "Notifications des équipements",
+    },
+    "pt": {"em lote": "one term for bulk: em massa", "#": "nº 12, not #12"},
+    "pl": {
+        "sprzedawca": "a salesperson: the reseller is an Odsprzedawca",
+        "#": "nr 12, not #12",
+        "przez %(brand)s": "przez markę %(brand)s (the brand's name stays in the nominative)",
+    },
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_avoided_words_stay_out(language):
+    found = [
+        (word, why, string)
+        for _msgid, string in translations(language)
+        for word, why in AVOIDED[language].items()
+        if re.search(r"(?<!\w)" + re.escape(word), string.lower())
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    "language, context, msgid, expected",
+    [
+        ("pl", "action", "Change status", "Zmień status"),
+        ("pl", "action", "Migrate client", "Migruj klienta"),
+        ("pl", "permission", "Change status", "Zmiana statusu"),
+        ("fr", "action", "Migrate client", "Migrer le client"),
+    ],
+)
+def test_buttons_are_verbs_and_names_are_names(language, context, msgid, expected):
+    assert catalog(language).get(msgid, context).string == expected

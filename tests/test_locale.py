@@ -2,14 +2,36 @@ from flask_babel import force_locale, format_date, ngettext
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import User
+from portal.models import Brand, User
 from tests.conftest import login
 
 
-def test_accept_language_chooses_the_language(client, world):
-    page = client.get("/north/login", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
+def test_accept_language_chooses_the_language_of_a_user_without_a_choice(client, world):
+    french = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+    login(client, "north", "reseller@north.test", headers=french)
+    page = client.get("/north/clients", headers=french)
+    assert '<html lang="fr"' in page.text
+    assert "Clients" in page.text and "Se déconnecter" in page.text
+
+
+def test_accept_language_on_pages_of_no_brand(client, world):
+    page = client.get("/", headers={"Accept-Language": "pl-PL,pl;q=0.9"})
+    assert '<html lang="pl"' in page.text
+
+
+def test_a_brands_login_page_speaks_the_brands_language(app, client, world):
+    """A French brand's visitor reads French even when the browser asks for English."""
+    with app.app_context():
+        brand = db.session.scalar(select(Brand).where(Brand.slug == "north"))
+        brand.default_locale = "fr"
+        db.session.commit()
+    page = client.get("/north/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert '<html lang="fr"' in page.text
     assert "Se connecter" in page.text
+    # The visitor chooses another language there, and keeps it.
+    client.post("/north/language", data={"locale": "en", "next": "/north/login"})
+    page = client.get("/north/login", headers={"Accept-Language": "fr"})
+    assert '<html lang="en"' in page.text and "Sign in" in page.text
 
 
 def test_brand_default_when_the_browser_asks_for_nothing_we_speak(client, world):
@@ -21,6 +43,22 @@ def test_brand_default_when_the_browser_asks_for_nothing_we_speak(client, world)
 def test_english_when_nothing_else_applies(app, client, world):
     page = client.get("/north/login", headers={"Accept-Language": "de-DE"})
     assert '<html lang="en"' in page.text
+
+
+def test_english_dates_are_written_as_in_the_brands_country(app, client, world):
+    """North is a British brand: 1 Dec 2026 and a 24-hour clock, not 12/1/26, 7:27 PM."""
+    login(client, "north", "reseller@north.test")
+    record = world["north_clients"][0]
+    page = client.get(f"/north/clients/{record.id}").text
+    created = record.created_at
+    assert f"{created.day} {created:%b} {created.year}" in page
+    assert f"{created:%b} {created.day}, {created.year}" not in page
+    with app.app_context():
+        brand = db.session.scalar(select(Brand).where(Brand.slug == "north"))
+        brand.country_code = "US"
+        db.session.commit()
+    page = client.get(f"/north/clients/{record.id}").text
+    assert f"{created:%b} {created.day}, {created.year}" in page
 
 
 def test_saved_choice_beats_the_browser_and_is_kept(app, client, world):

@@ -72,7 +72,7 @@ class StaffUserForm(FlaskForm):
     def __init__(self, groups, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.locale.choices = language_choices()
-        self.group_id.choices = [SelectChoice(g.id, g.name) for g in groups]
+        self.group_id.choices = [SelectChoice(g.id, g.label) for g in groups]
 
 
 class MemberGroupForm(FlaskForm):
@@ -80,7 +80,7 @@ class MemberGroupForm(FlaskForm):
 
     def __init__(self, groups, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.group_id.choices = [SelectChoice(g.id, g.name) for g in groups]
+        self.group_id.choices = [SelectChoice(g.id, g.label) for g in groups]
 
 
 class BrandForm(FlaskForm):

@@ -155,7 +155,7 @@ def create_client(payload):
     address = {k.removeprefix("address."): v for k, v in values.items() if "." in k}
     values = {k: v for k, v in values.items() if "." not in k}
     address["country_code"] = values["country_code"]
-    values["provider_user_id"] = provider_user_id or rules.new_provider_user_id()
+    values["provider_user_id"] = provider_user_id or rules.new_provider_user_id(g.brand)
     values["login_email"] = values.get("email") or ""
     created = rules.create_client(g.brand.id, values, address, [])
     db.session.flush()

@@ -30,7 +30,7 @@ class TokenForm(FlaskForm):
 
     def __init__(self, groups, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.group_id.choices = [SelectChoice(group.id, group.name) for group in groups]
+        self.group_id.choices = [SelectChoice(group.id, group.label) for group in groups]
 
 
 @bp.route("/admin/api-tokens", methods=["GET", "POST"])

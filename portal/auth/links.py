@@ -19,6 +19,7 @@ from portal import audit
 from portal.auth.rules import change_password, revoke_links
 from portal.db import widen_brand_scope
 from portal.extensions import db
+from portal.locale import regional_locale
 from portal.models import (
     LINK_TOKEN,
     AccountLink,
@@ -121,7 +122,7 @@ def _queue(link: AccountLink, template: str, subject) -> OutboxEmail:
     user, brand = link.user, link.brand
     locale = user.locale or brand.default_locale
     url = url_for("auth.open_link", brand_slug=brand.slug, token=LINK_TOKEN, _external=True)
-    with force_locale(locale):
+    with force_locale(regional_locale(locale, brand.country_code)):
         context = {
             "user": user,
             "brand": brand,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -23,7 +26,8 @@ from portal.models import (
 )
 from portal.permissions import brands_where, holds
 
-# key -> (label, the record tab where it is fixed)
+# key -> (label, the record tab where it is fixed). The label says what passing means; a check
+# whose outcome needs more words (the contract's end) says it in its label instead (Check.label).
 CHECKS = {
     "address": (_l("Address, locality and sub-locality filled in"), "other"),
     "account_manager": (_l("Account manager chosen"), "personal"),
@@ -39,22 +43,52 @@ CHECKS = {
 }
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 @dataclass
 class Check:
+    """One check's outcome; `Check(**stored)` reads one stored with a migration (as_dict)."""
+
     key: str
     ok: bool
-    detail: str | None = None  # why it failed, when the label alone does not say
+    # The contract check of a client under contract: the last contract's end (stored as an
+    # ISO date, so that each reader sees it in their own language, in the label).
+    until: date | str | None = None
+    # Older migrations stored a sentence in their author's language with the date in ISO form
+    # ("Under contract until 2028-06-08."): its date is read into `until`, and the label says
+    # the rest; a check has no detail apart from its label any more.
+    detail: str | None = None
+
+    def __post_init__(self):
+        if self.until is None and (found := _ISO_DATE.search(self.detail or "")):
+            self.until = found.group()
+        if isinstance(self.until, str):
+            self.until = date.fromisoformat(self.until)
+        self.detail = None
 
     @property
     def label(self) -> str:
-        return str(CHECKS[self.key][0])
+        """What the outcome is, in the reader's language: the label never says the opposite
+        of the mark beside it (a client under contract is never "Not under contract")."""
+        if self.key == "contract" and self.until is not None:
+            end = format_date(self.until)
+            if self.ok:
+                return _("Under contract until %(date)s: migrated by an override", date=end)
+            return _("Under contract until %(date)s", date=end)
+        entry = CHECKS.get(self.key)
+        return str(entry[0]) if entry else self.key
 
     @property
     def fix_tab(self) -> str | None:
-        return CHECKS[self.key][1]
+        entry = CHECKS.get(self.key)
+        return entry[1] if entry else None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        stored = {"key": self.key, "ok": self.ok}
+        if self.until is not None:
+            stored["until"] = self.until.isoformat()
+        return stored
 
 
 def may_migrate(user: User, brand: Brand) -> bool:
@@ -155,13 +189,7 @@ def run_checks(
             "no_open_migration",
             client.frozen_by_migration_id is None and not waiting_migration(client),
         ),
-        Check(
-            "contract",
-            contract_end is None or overridden,
-            None
-            if contract_end is None
-            else str(_l("Under contract until %(date)s.", date=contract_end.isoformat())),
-        ),
+        Check("contract", contract_end is None or overridden, until=contract_end),
         Check(
             "authorised",
             remembered(

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.brand_migration import bp, bulk, notify, rules, scheduling
-from portal.brand_migration.checks import CHECKS, migration_targets, run_checks
+from portal.brand_migration.checks import Check, migration_targets, run_checks
 from portal.brand_migration.forms import MigrateForm
 from portal.clients.forms import ClientSearchForm
 from portal.clients.queries import load_client_record, matching_ids
@@ -249,7 +249,7 @@ RESULTS = {
 @bp.context_processor
 def labels():
     return {
-        "check_labels": {key: label for key, (label, _tab) in CHECKS.items()},
+        "stored_checks": lambda migration: [Check(**c) for c in migration.checks or []],
         "difference_labels": DIFFERENCES,
         "asset_status": lambda value: AssetStatus(value).label,
         "result_label": lambda value: RESULTS.get(value, value),

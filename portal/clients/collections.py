@@ -84,7 +84,7 @@ class BusinessUnitForm(FlaskForm):
 
 
 class DocumentForm(FlaskForm):
-    kind = SelectField(_l("Type"), choices=DocumentKind.choices(), coerce=DocumentKind.coerce)
+    kind = SelectField(_l("Type"), choices=DocumentKind.choices, coerce=DocumentKind.coerce)
     number = _text(_l("Number"), required=True, max_length=60)
     issued_on = DateField(_l("Issued on"), validators=[Optional()])
     file = FileField(_l("File (PDF, JPEG or PNG)"))
@@ -119,7 +119,7 @@ class ContractForm(FlaskForm):
 
 
 class CardForm(FlaskForm):
-    kind = SelectField(_l("Type"), choices=CardKind.choices(), coerce=CardKind.coerce)
+    kind = SelectField(_l("Type"), choices=CardKind.choices, coerce=CardKind.coerce)
     holder = _text(_l("Cardholder name"), required=True)
     number = StringField(
         _l("Card number"),

@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.models import Asset, Client
 from portal.permissions import can, permission_required
-from portal.rendering import render_fragment
+from portal.rendering import render_fragment, with_oob
 from portal.tenancy import get_or_404, scoped
 
 # Routes of the registries declare clients.view; the helper that looks the entry up checks
@@ -69,7 +69,10 @@ def field_edit(client_id: int, name: str):
         return _field_fragment(
             "input", client, field, error.status, form=fresh, message=error.message
         )
-    return _field_fragment("display", client, field, saved=True)
+    body, status = _field_fragment("display", client, field, saved=True)
+    if field.in_header:  # the name: the title, the heading and the breadcrumb show it too
+        body = with_oob(body, "clients/record.html", ("record_header",), client=client)
+    return body, status
 
 
 @bp.route("/clients/<int:client_id>/edit/<tab>", methods=["GET", "POST"])
@@ -114,15 +117,20 @@ def set_status(client_id: int):
     client = get_or_404(Client, client_id)
     form = StatusForm()
     if not form.validate_on_submit():
-        return _record_tab(client.id, "status", 422, status_form=form)
+        return _record_tab(client.id, "status", 422, status_form=form, header=True)
     try:
         rules.set_status(client, form.status.data, form.reason.data, form.version.data)
     except rules.RecordError as error:
         return _record_tab(
-            client.id, "status", error.status, status_form=form, message=error.message
+            client.id,
+            "status",
+            error.status,
+            header=True,
+            status_form=form,
+            message=error.message,
         )
     flash(_("Client updated."), "success")
-    return _after_change(client.id, "status")
+    return _after_change(client.id, "status", header=True)
 
 
 @bp.post("/clients/<int:client_id>/payment")
@@ -131,13 +139,13 @@ def set_payment(client_id: int):
     client = get_or_404(Client, client_id)
     form = PaymentForm()
     if not form.validate_on_submit():
-        return _record_tab(client.id, "status", 422)
+        return _record_tab(client.id, "status", 422, header=True)
     try:
         rules.set_payment_status(client, form.payment_status.data, form.version.data)
     except rules.RecordError as error:
-        return _record_tab(client.id, "status", error.status, message=error.message)
+        return _record_tab(client.id, "status", error.status, message=error.message, header=True)
     flash(_("Client updated."), "success")
-    return _after_change(client.id, "status")
+    return _after_change(client.id, "status", header=True)
 
 
 @bp.post("/clients/<int:client_id>/login")
@@ -146,21 +154,22 @@ def update_login(client_id: int):
     client = get_or_404(Client, client_id)
     form = ClientLoginForm()
     if not form.validate_on_submit():
-        return _record_tab(client.id, "login", 422, login_form=form)
+        return _record_tab(client.id, "login", 422, login_form=form, header=True)
     try:
         rules.update_login(
             client, form.login_email.data, form.password.data or None, form.version.data
         )
     except rules.RecordError as error:
-        return _record_tab(client.id, "login", error.status, message=error.message)
+        return _record_tab(client.id, "login", error.status, message=error.message, header=True)
     flash(_("Client updated."), "success")
-    return _after_change(client.id, "login")
+    return _after_change(client.id, "login", header=True)
 
 
-def _after_change(client_id: int, tab: str):
-    """htmx: the tab again, with the confirmation; a plain form: back to the record."""
+def _after_change(client_id: int, tab: str, *, header: bool = False):
+    """htmx: the tab again, with the confirmation (and the page's header when the change shows
+    there); a plain form: back to the record."""
     if request.htmx:
-        return _record_tab(client_id, tab)
+        return _record_tab(client_id, tab, header=header)
     return redirect(url_for("clients.record", client_id=client_id, tab=tab))
 
 
@@ -202,7 +211,8 @@ def _collection_response(
     message=None,
     saved=False,
 ):
-    """htmx: the list's section alone (and the new version for every form); else the tab."""
+    """htmx: the list's section alone (and the new version for every form), saying "Client
+    updated." itself; else the tab, or back to it with the message flashed."""
     if request.htmx:
         return render_fragment(
             "clients/_collection.html",
@@ -218,7 +228,18 @@ def _collection_response(
         )
     if status >= 400:
         return render_record(client, collection.tab, status, message=message)
+    if saved:
+        flash(_("Client updated."), "success")
     return redirect(url_for("clients.record", client_id=client.id, tab=collection.tab))
+
+
+@bp.get("/clients/<int:client_id>/<collection_name>")
+@permission_required("clients.view")
+def show_items(client_id: int, collection_name: str):
+    """The list as it is: what Cancel on an item being edited swaps back in."""
+    collection = _collection_of(collection_name, to_edit=False)
+    client = load_client_record(client_id) or abort(404)
+    return _collection_response(client, collection)
 
 
 @bp.post("/clients/<int:client_id>/<collection_name>")
@@ -239,7 +260,6 @@ def add_item(client_id: int, collection_name: str):
         )
     except rules.RecordError as error:
         return _collection_response(client, collection, error.status, message=error.message)
-    flash(_("Client updated."), "success")
     return _collection_response(client, collection, saved=True)
 
 
@@ -267,7 +287,6 @@ def edit_item(client_id: int, collection_name: str, item_id: int):
         )
     except rules.RecordError as error:
         return _collection_response(client, collection, error.status, message=error.message)
-    flash(_("Client updated."), "success")
     return _collection_response(client, collection, saved=True)
 
 
@@ -283,7 +302,6 @@ def remove_item(client_id: int, collection_name: str, item_id: int):
         rules.remove_item(client, collection, item, _version())
     except rules.RecordError as error:
         return _collection_response(client, collection, error.status, message=error.message)
-    flash(_("Client updated."), "success")
     return _collection_response(client, collection, saved=True)
 
 

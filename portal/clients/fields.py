@@ -57,6 +57,8 @@ class EditableField:
     # A choice field's words for the client's own value, found without listing every choice
     # (the record shows eleven fields: a sorted list of countries, a query of the staff...).
     shown: Callable[[Client], Any] | None = None
+    # Whether the record's header shows it (the name): a save sends the header again too.
+    in_header: bool = False
 
     def __post_init__(self):
         assert self.tab in FIELD_TABS, f"the record shows no fields on tab {self.tab!r}"
@@ -116,7 +118,7 @@ def _text(label, *, required=False, max_length=120):
 
 def _normalized(label, function, *, required=False, country=False, max_length=254, **kwargs):
     def build(client):
-        validators = [Normalized(function, country=country, **kwargs)]
+        validators = [Normalized(function, country=country, required=required, **kwargs)]
         if not required:
             validators.insert(0, Optional())
         return StringField(label, validators=validators, render_kw={"maxlength": max_length})
@@ -210,7 +212,11 @@ FIELDS: dict[str, EditableField] = {
             api_values=lambda: [k.value for k in ClientKind],
         ),
         EditableField(
-            "name", _l("Name"), "personal", _text(_l("Name"), required=True, max_length=200)
+            "name",
+            _l("Name"),
+            "personal",
+            _text(_l("Name"), required=True, max_length=200),
+            in_header=True,
         ),
         EditableField(
             "document_number",

@@ -107,14 +107,14 @@ def record_form(fields, client, *, fresh: bool = False, formdata=None, form_clas
 
 class StatusForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    status = SelectField(_l("Status"), choices=ClientStatus.choices(), coerce=ClientStatus.coerce)
+    status = SelectField(_l("Status"), choices=ClientStatus.choices, coerce=ClientStatus.coerce)
     reason = TextAreaField(_l("Reason"), validators=[Length(max=500)])
 
 
 class PaymentForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     payment_status = SelectField(
-        _l("Payment situation"), choices=PaymentStatus.choices(), coerce=PaymentStatus.coerce
+        _l("Payment situation"), choices=PaymentStatus.choices, coerce=PaymentStatus.coerce
     )
 
 

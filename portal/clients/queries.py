@@ -35,6 +35,7 @@ from portal.extensions import db
 from portal.models import Address, Asset, Client, fts_brand_ids, fts_phrase
 from portal.tenancy import scoped
 from portal.text import digits, fold
+from portal.validators import phone_as_stored
 
 # sort name -> (column, descending)
 SORT_COLUMNS = {
@@ -72,13 +73,21 @@ class Search:
     """The words of a query, as the list's search reads them."""
 
     words: tuple[str, ...]
-    number: str | None  # the query's digits, three or more: found anywhere, as an alternative
+    # Alternatives, each found anywhere: the query's digits (three or more), and a phone
+    # number typed the local way as it is stored ("07852 305876" in GB: 447852305876).
+    numbers: tuple[str, ...] = ()
 
     @classmethod
-    def parse(cls, q: str) -> Search:
+    def parse(cls, q: str, country_code: str | None = None) -> Search:
+        """`country_code`: the brand's (the request's brand when not given), for local phones."""
+        if country_code is None and g.get("brand") is not None:
+            country_code = g.brand.country_code
         words = tuple(fold(q).split())
-        number = digits(q)
-        return cls(words, number if len(number) >= TRIGRAM and number not in words else None)
+        numbers = []
+        for number in (digits(q), phone_as_stored(q, country_code)):
+            if number and len(number) >= TRIGRAM and number not in words + tuple(numbers):
+                numbers.append(number)
+        return cls(words, tuple(numbers))
 
     def __bool__(self) -> bool:
         return bool(self.words)
@@ -95,7 +104,7 @@ class Search:
     @property
     def prefix(self) -> str | None:
         """A query of short words only, which no trigram finds: the start of the name."""
-        if self.words and self.number is None and not self.long_words:
+        if self.words and not self.numbers and not self.long_words:
             return " ".join(self.words)
         return None
 
@@ -112,7 +121,9 @@ class Search:
         # The short words are tested on the rows the long ones found (or on the walk's).
         words = [contains(self.long_words)] if self.long_words else []  # one FTS query
         found = and_(*words, *(_like_contains((w,)) for w in self.short_words))
-        return or_(found, contains((self.number,))) if self.number else found
+        if not self.numbers:
+            return found
+        return or_(found, *(contains((number,)) for number in self.numbers))
 
     def index_ids(self, limit: int) -> list[int]:
         """Up to `limit` ids of the brand's clients the trigram index finds (short words and
@@ -121,16 +132,21 @@ class Search:
         if _sqlite():
             query = fts_brand_ids(g.brand.id, self.fts_query()).limit(limit)
         else:
-            found = _like_contains(self.long_words)
-            if self.number is not None:
-                found = or_(found, _like_contains((self.number,)))
+            numbers = (_like_contains((number,)) for number in self.numbers)
+            found = or_(_like_contains(self.long_words), *numbers)
             query = scoped(Client).with_only_columns(Client.id).where(found).limit(limit)
         return list(db.session.scalars(query))
 
     def fts_query(self) -> str:
-        """The FTS5 query of what the index finds: every long word, or the number."""
+        """The FTS5 query of what the index finds: every long word, or one of the numbers."""
         words = " AND ".join(map(fts_phrase, self.long_words))
-        return f"({words}) OR {fts_phrase(self.number)}" if self.number else words
+        return (
+            " OR ".join((f"({words})", *map(fts_phrase, self.numbers))) if self.numbers else words
+        )
+
+    @property
+    def numbers_each(self) -> tuple[tuple[str], ...]:
+        return tuple((number,) for number in self.numbers)
 
 
 def _like_contains(texts):

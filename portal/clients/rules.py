@@ -7,10 +7,11 @@ request's unit of work commits (portal/db.py).
 
 from __future__ import annotations
 
-import secrets
+import itertools
+import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, uploads
@@ -21,6 +22,7 @@ from portal.extensions import db
 from portal.models import (
     Address,
     Asset,
+    Brand,
     Client,
     ClientStatus,
     Contact,
@@ -319,12 +321,37 @@ def unassign_asset(client: Client, asset: Asset, expected_version: int | None) -
 # --- creating and deleting ----------------------------------------------------------------
 
 
-def new_provider_user_id() -> str:
-    """A user ID for a client created in the portal, unused in its brand."""
+# A brand's user IDs are a prefix and a zero-padded number ("NW-000042"), as the tracking
+# platform's provider numbers its accounts.
+_USER_ID = re.compile(r"([A-Z][A-Z0-9]*-)(\d{1,12})")
+USER_ID_DIGITS = 6
+
+
+def new_provider_user_id(brand: Brand) -> str:
+    """The brand's next user ID, in the pattern of its clients' IDs: after the highest number
+    of the prefix its newest client's ID uses ("NW-000042" -> "NW-000043"). A brand without
+    one starts its own from its slug ("north" -> "NO-000001")."""
+    newest = db.session.scalars(
+        scoped(Client).with_only_columns(Client.provider_user_id).order_by(Client.id.desc())
+    )
+    for known in itertools.islice(newest, 50):  # the newest that follows the pattern
+        if found := _USER_ID.fullmatch(known):
+            prefix, width = found.group(1), len(found.group(2))
+            break
+    else:
+        letters = "".join(c for c in brand.slug.upper() if "A" <= c <= "Z") or "C"
+        prefix, width = f"{letters[:2]}-", USER_ID_DIGITS
+    same_shape = Client.provider_user_id.like(prefix + "_" * width)  # the prefix has no _ or %
+    highest = db.session.scalar(
+        scoped(Client).with_only_columns(func.max(Client.provider_user_id)).where(same_shape)
+    )
+    number = int(highest[len(prefix) :]) + 1 if highest and highest[len(prefix) :].isdigit() else 1
     while True:
-        candidate = secrets.token_hex(5).upper()
-        if db.session.scalar(scoped(Client).where(Client.provider_user_id == candidate)) is None:
+        candidate = f"{prefix}{number:0{width}d}"
+        taken = scoped(Client).where(Client.provider_user_id == candidate)
+        if db.session.scalar(taken) is None:
             return candidate
+        number += 1
 
 
 def create_client(brand_id: int, values: dict, address: dict, contacts: list[dict]) -> Client:

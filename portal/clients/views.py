@@ -107,8 +107,10 @@ def record(client_id: int):
     return render_record(client, tab)
 
 
-def render_record(client, tab: str, status: int = 200, **context):
-    """The record page at one tab (htmx: the tab alone), with the forms that tab needs."""
+def render_record(client, tab: str, status: int = 200, *, header: bool = False, **context):
+    """The record page at one tab (htmx: the tab alone), with the forms that tab needs.
+    `header`: a change may have touched the name, status or access the page's header shows;
+    htmx gets the header too, out of band."""
     if client is None:
         abort(404)
     context.setdefault(
@@ -131,6 +133,7 @@ def render_record(client, tab: str, status: int = 200, **context):
         "clients/record.html",
         "tab_panel",
         status,
+        oob_blocks=("record_header",) if header else (),
         client=client,
         tab=tab,
         tabs=RECORD_TABS,

@@ -107,7 +107,7 @@ def new_review():
             if k.startswith("address.")
         }
         address["country_code"] = values.get("country_code") or g.brand.country_code
-        values["provider_user_id"] = rules.new_provider_user_id()
+        values["provider_user_id"] = rules.new_provider_user_id(g.brand)
         values["login_email"] = values.get("email", "")
         created = rules.create_client(g.brand.id, values, address, draft["contacts"])
         session.pop(DRAFT_KEY, None)

@@ -128,6 +128,16 @@ class Client(db.Model):
             cls.status == ClientStatus.ACTIVE, cls.payment_status == PaymentStatus.UP_TO_DATE
         )
 
+    @property
+    def sign_in_missing(self) -> str | None:
+        """What a client with access still lacks to sign in to the tracking platform: "login"
+        (no login email) or "password" (none set yet); None when it can sign in."""
+        if not self.login_email:
+            return "login"
+        if not self.login_password_hash:
+            return "password"
+        return None
+
     def under_contract_until(self, today: date) -> date | None:
         """The last end date of a contract still running on `today`; None when free."""
         ends = [c.ends_on for c in self.contracts if c.ends_on and c.ends_on >= today]

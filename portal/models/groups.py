@@ -30,6 +30,12 @@ class PermissionGroup(db.Model):
 
     brand: Mapped[Brand] = relationship()
 
+    @property
+    def label(self) -> str:
+        """The name to show: a built-in group's in the reader's language, whatever the stored
+        name (stored in English), a custom group's as its admin wrote it."""
+        return self.builtin.label if self.builtin else self.name
+
 
 class ClientGroup(db.Model):
     """What a client may use in the tracking platform (live map, reports, API access…)."""
