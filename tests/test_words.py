@@ -226,11 +226,11 @@ def test_the_front_door_lets_a_member_pick_a_brand_and_tells_a_stranger_nothing(
         assert name not in stranger
     login(client, "north", "both@fleet.test")
     page = client.get("/").text
-    assert 'href="/north/clients"' in page and 'href="/south/clients"' in page
+    assert 'href="/north/"' in page and 'href="/south/"' in page
     assert "Hidden Brand" not in page
     single = app.test_client()
     login(single, "north", "one@fleet.test")
-    assert single.get("/").headers["Location"] == "/north/clients"
+    assert single.get("/").headers["Location"] == "/north/"
 
 
 def test_favicon_is_served(client, app):
