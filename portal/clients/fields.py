@@ -57,6 +57,8 @@ class EditableField:
     # A choice field's words for the client's own value, found without listing every choice
     # (the record shows eleven fields: a sorted list of countries, a query of the staff...).
     shown: Callable[[Client], Any] | None = None
+    # Asked before a save (the inline editor's confirmation), for a change with consequences.
+    confirm: Any = None
 
     def __post_init__(self):
         assert self.tab in FIELD_TABS, f"the record shows no fields on tab {self.tab!r}"
@@ -266,6 +268,10 @@ FIELDS: dict[str, EditableField] = {
             saved_message=_l("Permissions linked."),
             api_type="integer",
             shown=_client_group_shown,
+            confirm=_l(
+                "Change the client's permission group? It decides at once what the client "
+                "may use in the tracking platform."
+            ),
         ),
         EditableField(
             "locale",
