@@ -220,11 +220,14 @@ def periodic_loop(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Without Redis, the web process sweeps: its first request starts the thread. PERIODIC_THREAD
-    None means so (not under TESTING); True or False decides."""
+    """Without Redis, the web process sweeps: its first request starts the thread (gunicorn
+    starts it as each worker boots, gunicorn.conf.py). PERIODIC_THREAD None means so (not
+    under TESTING); True or False decides. Processes that serve no request (a CLI command,
+    the reloader's watcher, an RQ job's own app) start none."""
     wanted = app.config.get("PERIODIC_THREAD")
     if wanted is None:
         wanted = not app.config.get("REDIS_URL") and not app.config.get("TESTING")
+    app.extensions["portal.periodic_thread"] = bool(wanted)
     if not wanted:
         return
 
@@ -232,6 +235,11 @@ def init_app(app: Flask) -> None:
     def _start_the_sweep() -> None:
         if os.getpid() not in _started_in:
             start_periodic_thread(app)
+
+
+def start_if_wanted(app: Flask) -> bool:
+    """The sweep's thread for a process about to serve (gunicorn's post_worker_init)."""
+    return app.extensions.get("portal.periodic_thread", False) and start_periodic_thread(app)
 
 
 def work(app: Flask, *, burst: bool = False) -> None:

@@ -653,3 +653,33 @@ def test_the_migration_page_lists_its_emails_from_both_brands(app, client, setup
         assert "fleet@acme.example" in page and "ops@acme.example" in page, brand
         assert "/premium/outbox/" in page  # the preview lives in the brand that sent it
     assert client.get(f"/other/migrations/{migration_id}").status_code == 404
+
+
+def test_changing_the_permission_group_asks_first(app, client, setup):
+    with app.app_context():
+        silver = ClientGroup(brand_id=setup["north"], name="Silver", features=[])
+        db.session.add(silver)
+        db.session.commit()
+        silver_id = silver.id
+    login(client, "north", "admin@north.test")
+    cid = setup["client"]
+    inline = client.get(f"/north/clients/{cid}/fields/client_group_id/edit", headers=HX).text
+    assert "hx-confirm=\"Change the client's permission group?" in inline
+    # Without JavaScript: the tab's form asks, then saves.
+    form = client.get(f"/north/clients/{cid}/edit/personal").text
+    fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', form))
+    for name, options in re.findall(r'<select[^>]*name="(\w+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(
+            r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', options
+        )
+        fields[name] = next((v for v in chosen.groups() if v is not None), "") if chosen else ""
+    fields.pop("csrf_token", None)
+    fields |= {"client_group_id": str(silver_id), "phone": "+44 20 8123 4567"}
+    fields |= {"mobile": "+44 7911 123456"}
+    asked = client.post(f"/north/clients/{cid}/edit/personal", data=fields)
+    assert asked.status_code == 200 and "Change the client's permission group?" in asked.text
+    assert 'name="confirmed"' in asked.text
+    assert get(app, Client, cid).client_group_id == setup["gold"]
+    saved = client.post(f"/north/clients/{cid}/edit/personal", data=fields | {"confirmed": "1"})
+    assert saved.status_code == 302
+    assert get(app, Client, cid).client_group_id == silver_id
