@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -451,7 +451,7 @@ def count_bulk_jobs(job_ids) -> None:
             finished_at=case(
                 (
                     BulkJob.finished_at.is_(None) & (items(BulkItem.result == "pending") == 0),
-                    utcnow(),
+                    literal(utcnow(), BulkJob.finished_at.type),
                 ),
                 else_=BulkJob.finished_at,
             ),
