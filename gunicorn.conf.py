@@ -30,3 +30,11 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # gunicorn's control socket has one default path per user: two instances on one machine would
 # fight over it, and nothing here uses it.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Without Redis, each worker sweeps for stranded jobs from its start (portal/jobs.py), not
+    only from its first request: a job killed with the last server resumes by itself."""
+    from portal import jobs
+
+    jobs.start_if_wanted(worker.wsgi)

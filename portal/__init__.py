@@ -44,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_request_hooks(app)
 
-    from portal import api
+    from portal import api, jobs
     from portal.cli import register_commands
     from portal.errors import register_error_handlers
     from portal.templating import register_filters
@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.init_app(app)
     register_commands(app)
     register_filters(app)
+    jobs.init_app(app)  # the sweep's thread, where this process sweeps
     return app
 
 

@@ -23,6 +23,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(translate)
     app.cli.add_command(worker_command)
+    app.cli.add_command(jobs_group)
 
 
 @click.command("seed-demo")
@@ -136,13 +137,95 @@ def init(language: str) -> None:
 
 @click.command("worker")
 @with_appcontext
-def worker_command() -> None:
-    """Run the background-job worker (needs REDIS_URL; without it jobs run in the web process)."""
+@click.option("--burst", is_flag=True, help="Run what is queued, then stop (no sweep).")
+def worker_command(burst: bool) -> None:
+    """Run the background-job worker and the sweep (needs REDIS_URL; without it both run in the
+    web process)."""
     from flask import current_app
-    from redis import Redis
-    from rq import Worker
 
-    url = current_app.config.get("REDIS_URL")
-    if not url:
+    from portal import jobs
+
+    if not current_app.config.get("REDIS_URL"):
         raise click.UsageError("REDIS_URL is not set: jobs run inside the web process.")
-    Worker(["portal"], connection=Redis.from_url(url)).work()
+    jobs.work(current_app._get_current_object(), burst=burst)
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Bulk migrations and migrations that have not finished: list them, resume them."""
+
+
+@jobs_group.command("list")
+@with_appcontext
+def jobs_list() -> None:
+    """Every unfinished bulk job and migration, with who runs it (its lease) or "stopped"."""
+    from portal.brand_migration import bulk
+    from portal.models import OPEN_STATES, BulkJob, Migration, utcnow
+
+    set_brand_scope(ALL_BRANDS)
+    now = utcnow()
+
+    def runner(row) -> str:
+        if row.lease_until is None or row.lease_until < now:
+            return "stopped"
+        return f"run by {row.lease_owner} until {row.lease_until:%Y-%m-%d %H:%M:%S}"
+
+    unfinished = db.session.scalars(
+        select(BulkJob).where(BulkJob.finished_at.is_(None)).order_by(BulkJob.id)
+    ).all()
+    for job in unfinished:
+        counts = bulk.counts(job)
+        error = f" · error: {job.error}" if job.error else ""
+        click.echo(
+            f"bulk job {job.id}: {counts['processed']} of {job.total} processed "
+            f"({counts['migrated']} migrated, {counts['refused']} refused, "
+            f"{counts['failed']} failed) · {runner(job)}{error}"
+        )
+    open_migrations = db.session.scalars(
+        select(Migration).where(Migration.state.in_(OPEN_STATES)).order_by(Migration.id)
+    ).all()
+    for migration in open_migrations:
+        job = f" (bulk job {migration.bulk_job_id})" if migration.bulk_job_id else ""
+        click.echo(
+            f"migration {migration.id}{job}: {migration.client_name} · "
+            f"{migration.state.value} · {runner(migration)}"
+        )
+    if not unfinished and not open_migrations:
+        click.echo("Nothing unfinished.")
+
+
+@jobs_group.command("resume")
+@with_appcontext
+@click.argument("job_id", required=False, type=click.IntRange(1, 2**31 - 1))
+def jobs_resume(job_id: int | None) -> None:
+    """Run bulk job JOB_ID to its end here (or, without it, every stopped job and migration),
+    unless a live runner holds it."""
+    from portal.brand_migration import bulk, rules
+    from portal.models import BulkJob
+
+    set_brand_scope(ALL_BRANDS)
+    if job_id is None:
+        ids = db.session.scalars(
+            select(BulkJob.id).where(BulkJob.finished_at.is_(None), _stopped(BulkJob))
+        ).all()
+    else:
+        job = db.session.get(BulkJob, job_id)
+        if job is None:
+            raise click.BadParameter(f"no bulk job {job_id}", param_hint="JOB_ID")
+        ids = [job_id] if job.finished_at is None else []
+        if not ids:
+            click.echo(f"bulk job {job_id} has finished.")
+    for one in ids:
+        if bulk.run_job(one):
+            click.echo(f"bulk job {one}: finished.")
+        else:
+            click.echo(f"bulk job {one}: another runner holds it; left to it.")
+    if job_id is None:
+        count = rules.resume_stopped_migrations()
+        click.echo(f"{count} stopped migrations run on.")
+
+
+def _stopped(model):
+    from portal import jobs
+
+    return jobs.expired(model)

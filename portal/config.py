@@ -177,6 +177,15 @@ def load_settings(instance_path: Path) -> dict:
         "MIGRATION_CONSENT_DAYS": int(os.environ.get("MIGRATION_CONSENT_DAYS", "14")),
         # Background jobs: RQ on Redis when REDIS_URL is set, else a thread in this process.
         "JOBS_INLINE": False,  # tests run jobs at once, in the request
+        # A bulk job or migration whose runner has not renewed its lease for this long is
+        # picked up again (portal/jobs.py); every step renews it, so longer than any step.
+        "LEASE_SECONDS": int(os.environ.get("LEASE_SECONDS", "60")),
+        # How often the sweep (portal.jobs.PERIODIC) runs: in the worker, else in the web process.
+        "SWEEP_SECONDS": int(os.environ.get("SWEEP_SECONDS", "30")),
+        # The web process's sweep thread: unset means on without REDIS_URL (off under TESTING).
+        "PERIODIC_THREAD": (
+            _env_bool("PERIODIC_THREAD", False) if "PERIODIC_THREAD" in os.environ else None
+        ),
         # What a transaction may touch when nothing set its brand scope (portal/db.py): no
         # tenant row. Tests give portal.db.ALL_BRANDS for their own direct reads and writes.
         "BRAND_SCOPE_OUTSIDE_REQUESTS": None,

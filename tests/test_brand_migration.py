@@ -1,11 +1,12 @@
 """Brand migration: checks, freeze, the state machine, verification, emails, rollback, bulk."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from portal.brand_migration import bulk, rules
+from portal.brand_migration import rules
 from portal.db import commit, separate_transaction, transaction
 from portal.extensions import db
 from portal.models import (
@@ -187,10 +188,59 @@ def test_the_dry_run_page_shows_every_check_with_a_fix_link(app, client, setup):
         f"/north/clients/{setup['client']}/migrate", query_string={"target": setup["premium"]}
     ).text
     assert page.count('class="ok"') == 10 and page.count('class="failed"') == 1
-    assert "Account manager chosen" in page
-    assert f'href="/north/clients/{setup["client"]}?tab=personal">Fix</a>' in page
+    assert "Account manager chosen" in page and "No account manager is chosen." in page
+    # The Fix link opens the field to fix, focused (the tab's form, that field first).
+    fix = f"/north/clients/{setup['client']}/edit/personal?focus=account_manager_id"
+    assert f'href="{fix}#account_manager_id">Fix</a>' in page
     assert "Start migration" not in page
     assert get(app, Client, setup["client"]).frozen_by_migration_id is None
+    form = client.get(fix).text
+    assert re.search(r'<select[^>]*autofocus[^>]*id="account_manager_id"', form) or re.search(
+        r'<select[^>]*id="account_manager_id"[^>]*autofocus', form
+    )
+
+
+def test_the_address_check_says_which_part_is_missing(app, client, setup):
+    with app.app_context():
+        address = db.session.get(Client, setup["client"]).address
+        address.street, address.sub_locality = "", ""
+        db.session.commit()
+    login(client, "north", "root@platform.test")
+    page = client.get(
+        f"/north/clients/{setup['client']}/migrate", query_string={"target": setup["premium"]}
+    ).text
+    assert "Missing: street and sub-locality." in page
+    assert f"/north/clients/{setup['client']}/edit/other?focus=address__street#" in page
+
+
+def test_checking_again_never_starts_anything(app, client, setup):
+    """Whatever is typed and pressed on the checks page, nothing starts; the override reason
+    is asked for only while a contract blocks."""
+    login(client, "north", "root@platform.test")
+    url = f"/north/clients/{setup['client']}/migrate"
+    page = client.get(url, query_string={"target": setup["premium"]}).text
+    assert "override_reason" not in page  # no contract: no reason to give
+    with app.app_context():
+        BREAKERS["contract"](db.session.get(Client, setup["client"]))
+        db.session.commit()
+    page = client.get(url, query_string={"target": setup["premium"]}).text
+    assert 'name="override_reason"' in page and "Check again" in page
+    checked = client.get(
+        url, query_string={"target": setup["premium"], "override_reason": "Director agreed"}
+    )
+    assert checked.status_code == 200 and "Every check passes" in checked.text
+    assert 'formmethod="post"' not in checked.text  # "Check again" is a GET, always
+    assert get(app, Client, setup["client"]).frozen_by_migration_id is None
+    # The start button posts what was checked: first a page that says what will happen.
+    confirm = client.post(
+        url, data={"target": setup["premium"], "override_reason": "Director agreed"}
+    )
+    assert confirm.status_code == 200
+    assert "Migrate Acme Haulage from Northwind to Northwind Premium?" in confirm.text
+    assert "record is frozen" in confirm.text and 'name="confirmed"' in confirm.text
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(Migration.id))) == 0
+        assert db.session.scalar(select(db.func.count(OutboxEmail.id))) == 0
 
 
 def test_override_needs_the_permission_and_a_reason(app, setup):
@@ -254,7 +304,8 @@ def test_two_people_starting_at_once_get_one_migration(app, setup):
 def test_a_migration_moves_everything_and_tells_the_client(app, client, setup):
     login(client, "north", "root@platform.test")
     response = client.post(
-        f"/north/clients/{setup['client']}/migrate", data={"target": setup["premium"]}
+        f"/north/clients/{setup['client']}/migrate",
+        data={"target": setup["premium"], "confirmed": "1"},
     )
     assert response.status_code == 302
     with app.app_context():
@@ -520,9 +571,12 @@ def test_bulk_migrates_the_eligible_and_explains_the_refused(app, client, setup)
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).text
     assert "6 of 6 processed" in page  # the foreign client was never part of the job
-    assert "4 migrated" in page and "2 refused" in page
-    assert "Payment situation is Up to date" in page
-    assert "Address, locality and sub-locality filled in" in page
+    assert "4 migrated" in page and "2 refused" in page and "0 failed" in page
+    # The reason is what is wrong with this client, not the check's name.
+    assert "The payment situation is Delinquent." in page
+    assert "Missing: street, locality, and sub-locality." in page
+    assert f'href="/north/clients/{late}">Late Payer</a>' in page
+    assert f'href="/premium/clients/{eligible[0]}">Bulk 0</a>' in page
     assert 'hx-trigger="every 1s"' not in page  # finished: the polling stops
     with app.app_context():
         results = dict(db.session.execute(select(BulkItem.client_id, BulkItem.result)).all())
@@ -559,29 +613,6 @@ def test_bulk_all_matching_a_search(app, client, setup):
     assert sorted(moved) == ["Depot 0", "Depot 1", "Depot 2"]
 
 
-def test_a_bulk_job_resumes_after_a_crash(app, setup):
-    with app.app_context():
-        job = bulk.create_job(
-            db.session.get(Brand, setup["north"]),
-            db.session.get(Brand, setup["premium"]),
-            db.session.get(User, setup["admin"]),
-            [setup["client"]],
-        )
-        # The crash: the migration was started and committed, then the worker died.
-        item = db.session.scalar(select(BulkItem))
-        started, _ = rules.start_many(
-            [db.session.get(Client, setup["client"])],
-            db.session.get(Brand, setup["premium"]),
-            db.session.get(User, setup["admin"]),
-            bulk_job_id=job.id,
-        )
-        item.migration_id = started[0].id
-        db.session.commit()
-        bulk.run_job(job.id)
-        assert db.session.scalar(select(BulkItem.result)) == "migrated"
-        assert db.session.scalar(select(db.func.count(Migration.id))) == 1
-
-
 # --- tenancy and permissions --------------------------------------------------------------
 
 
@@ -601,12 +632,19 @@ def test_foreign_brand_ids_are_refused(app, client, setup):
 
 def test_only_authorised_users_migrate(app, client, setup):
     login(client, "north", "reseller@north.test")
-    assert client.get(f"/north/clients/{setup['client']}/migrate").status_code == 403
+    # A reseller may look: "not authorised" is one of the checks, with its reason.
+    assert "Migrate client" in client.get(f"/north/clients/{setup['client']}").text
+    url = f"/north/clients/{setup['client']}/migrate"
+    page = client.get(url, query_string={"target": setup["premium"]})
+    assert page.status_code == 200
+    assert "You may not migrate clients of Northwind and Northwind Premium." in page.text
+    assert "Start migration" not in page.text
+    assert client.post(url, data={"target": setup["premium"], "confirmed": "1"}).status_code == 403
     assert client.get("/north/migrations").status_code == 403
     assert (
         client.post("/north/migrations/bulk", data={"target": setup["premium"]}).status_code == 403
     )
-    assert "Migrate client" not in client.get(f"/north/clients/{setup['client']}").text
+    assert get(app, Client, setup["client"]).frozen_by_migration_id is None
 
 
 def test_the_migration_page_lists_its_emails_from_both_brands(app, client, setup):
@@ -617,3 +655,33 @@ def test_the_migration_page_lists_its_emails_from_both_brands(app, client, setup
         assert "fleet@acme.example" in page and "ops@acme.example" in page, brand
         assert "/premium/outbox/" in page  # the preview lives in the brand that sent it
     assert client.get(f"/other/migrations/{migration_id}").status_code == 404
+
+
+def test_changing_the_permission_group_asks_first(app, client, setup):
+    with app.app_context():
+        silver = ClientGroup(brand_id=setup["north"], name="Silver", features=[])
+        db.session.add(silver)
+        db.session.commit()
+        silver_id = silver.id
+    login(client, "north", "admin@north.test")
+    cid = setup["client"]
+    inline = client.get(f"/north/clients/{cid}/fields/client_group_id/edit", headers=HX).text
+    assert "hx-confirm=\"Change the client's permission group?" in inline
+    # Without JavaScript: the tab's form asks, then saves.
+    form = client.get(f"/north/clients/{cid}/edit/personal").text
+    fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', form))
+    for name, options in re.findall(r'<select[^>]*name="(\w+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(
+            r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', options
+        )
+        fields[name] = next((v for v in chosen.groups() if v is not None), "") if chosen else ""
+    fields.pop("csrf_token", None)
+    fields |= {"client_group_id": str(silver_id), "phone": "+44 20 8123 4567"}
+    fields |= {"mobile": "+44 7911 123456"}
+    asked = client.post(f"/north/clients/{cid}/edit/personal", data=fields)
+    assert asked.status_code == 200 and "Change the client's permission group?" in asked.text
+    assert 'name="confirmed"' in asked.text
+    assert get(app, Client, cid).client_group_id == setup["gold"]
+    saved = client.post(f"/north/clients/{cid}/edit/personal", data=fields | {"confirmed": "1"})
+    assert saved.status_code == 302
+    assert get(app, Client, cid).client_group_id == silver_id

@@ -87,3 +87,57 @@ def test_a_bulk_job_runs_on_an_rq_worker(app_config, redis_db, app, monkeypatch)
         db.engine.dispose()
     assert results == ["migrated"] * 3
     assert set(moved) == {premium_id}
+
+
+@pytest.mark.parametrize("crash_at", [1, 4, 9, 15])
+def test_a_bulk_job_whose_rq_worker_died_is_finished_by_the_next_worker(
+    app_config, redis_db, app, monkeypatch, crash_at
+):
+    """kill -9 of the worker mid-job (RQ files the job as failed, abandoned): the next worker's
+    start sweeps, finds the job's lease run out, and finishes every item once."""
+    from rq import Queue, SimpleWorker
+
+    from portal import jobs
+    from portal.models import BulkJob, Migration
+    from tests.test_bulk_jobs import expire_leases, kill_at
+
+    monkeypatch.setenv("DATABASE_URL", app_config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("SECRET_KEY", "test-secret")
+    monkeypatch.setattr("portal.brand_migration.bulk.CHUNK", 2)
+    config = app_config | {"JOBS_INLINE": False, "REDIS_URL": REDIS_URL}
+    web = create_app(config)
+    with web.app_context():
+        north = make_brand("north")
+        make_brand("premium")
+        manager = make_user("root@platform.test", None, is_platform_admin=True)
+        ids = [
+            make_client(north, name=f"Queued {i}", account_manager_id=manager.id).id
+            for i in range(5)
+        ]
+        premium_id = db.session.scalar(select(Brand.id).where(Brand.slug == "premium"))
+    http = web.test_client()
+    login(http, "north", "root@platform.test")
+    http.post(
+        "/north/migrations/bulk", data={"target": premium_id, "client_ids": [str(i) for i in ids]}
+    )
+    state = kill_at(monkeypatch, crash_at)
+    queue = Queue("portal", connection=redis_db)
+    SimpleWorker([queue], connection=redis_db).work(burst=True)
+    assert queue.failed_job_registry.count == 1  # the worker "died" inside the job
+    assert state["commits"] >= crash_at
+    state["undo"]()
+    with web.app_context():
+        assert db.session.scalar(select(BulkJob.finished_at)) is None
+        expire_leases()
+        jobs.work(web, burst=True)  # a worker starting: it sweeps, then runs what is queued
+        results = db.session.scalars(select(BulkItem.result)).all()
+        moved = db.session.scalars(select(Client.brand_id).where(Client.id.in_(ids))).all()
+        frozen = db.session.scalars(select(Client.frozen_by_migration_id)).all()
+        migrations = db.session.scalar(select(db.func.count(Migration.id)))
+        job = db.session.scalar(select(BulkJob))
+        finished, processed = job.finished_at, job.processed
+        db.session.remove()
+        db.engine.dispose()
+    assert results == ["migrated"] * 5 and set(moved) == {premium_id}
+    assert frozen == [None] * 5 and migrations == 5
+    assert finished is not None and processed == 5

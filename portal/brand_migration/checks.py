@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import format_date
+from babel.lists import format_list
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal.db import widen_brand_scope
 from portal.extensions import db
@@ -20,26 +21,33 @@ from portal.models import (
     ClientGroup,
     ClientGroupMapping,
     ClientStatus,
+    Membership,
     Migration,
     PaymentStatus,
     User,
 )
 from portal.permissions import brands_where, holds
 
-# key -> (label, the record tab where it is fixed). The label says what passing means; a check
-# whose outcome needs more words (the contract's end) says it in its label instead (Check.label).
+# key -> (label, where it is fixed: the record's field (portal.clients.fields) or its status
+# form, or None). The label says what passing means; a check whose outcome needs more words
+# (the contract's end) says it in its label instead (Check.label), any other in its detail.
 CHECKS = {
-    "address": (_l("Address, locality and sub-locality filled in"), "other"),
-    "account_manager": (_l("Account manager chosen"), "personal"),
-    "phone": (_l("Phone number stored as digits"), "personal"),
+    "address": (_l("Address, locality and sub-locality filled in"), "address.street"),
+    "account_manager": (_l("Account manager chosen"), "account_manager_id"),
+    "phone": (_l("Phone number stored as digits"), "phone"),
     "active": (_l("Status is Active"), "status"),
-    "paid": (_l("Payment situation is Up to date"), "status"),
+    "paid": (_l("Payment situation is Up to date"), "payment"),
     "no_open_migration": (_l("No other migration of this client is open"), None),
-    "contract": (_l("Not under contract"), "other"),
+    "contract": (_l("Not under contract"), None),
     "authorised": (_l("You may migrate clients of both brands"), None),
     "target": (_l("Target brand active and different"), None),
-    "user_id_free": (_l("The client's user ID is free in the target brand"), "personal"),
-    "client_group": (_l("Client permission group exists in the target brand"), None),
+    "user_id_free": (_l("The client's user ID is free in the target brand"), None),
+    "client_group": (_l("Client permission group exists in the target brand"), "client_group_id"),
+}
+ADDRESS_PARTS = {
+    "street": _l("street"),
+    "locality": _l("locality"),
+    "sub_locality": _l("sub-locality"),
 }
 
 
@@ -52,20 +60,21 @@ class Check:
 
     key: str
     ok: bool
+    detail: str | None = None  # what exactly is wrong (or, passing, what was found)
+    fix: str | None = None  # the field to fix, when not the check's usual one
     # The contract check of a client under contract: the last contract's end (stored as an
     # ISO date, so that each reader sees it in their own language, in the label).
     until: date | str | None = None
-    # Older migrations stored a sentence in their author's language with the date in ISO form
-    # ("Under contract until 2028-06-08."): its date is read into `until`, and the label says
-    # the rest; a check has no detail apart from its label any more.
-    detail: str | None = None
 
     def __post_init__(self):
-        if self.until is None and (found := _ISO_DATE.search(self.detail or "")):
-            self.until = found.group()
+        # Older migrations stored the contract's end as a sentence in their author's language
+        # ("Under contract until 2028-06-08."): its date is read into `until`, which the
+        # label says in the reader's language.
+        if self.key == "contract" and self.until is None:
+            if found := _ISO_DATE.search(self.detail or ""):
+                self.until, self.detail = found.group(), None
         if isinstance(self.until, str):
             self.until = date.fromisoformat(self.until)
-        self.detail = None
 
     @property
     def label(self) -> str:
@@ -80,12 +89,13 @@ class Check:
         return str(entry[0]) if entry else self.key
 
     @property
-    def fix_tab(self) -> str | None:
+    def fix_field(self) -> str | None:
+        """The record field (or "status", "payment") that fixes a failing check."""
         entry = CHECKS.get(self.key)
-        return entry[1] if entry else None
+        return self.fix or (entry[1] if entry else None)
 
     def as_dict(self) -> dict:
-        stored = {"key": self.key, "ok": self.ok}
+        stored = {"key": self.key, "ok": self.ok, "detail": self.detail, "fix": self.fix}
         if self.until is not None:
             stored["until"] = self.until.isoformat()
         return stored
@@ -98,6 +108,32 @@ def may_migrate(user: User, brand: Brand) -> bool:
 def migration_targets(user: User, source: Brand) -> list[Brand]:
     """Active brands, other than `source`, that the user may migrate clients into."""
     return brands_where(user, "migrations.create", besides=source)
+
+
+def offered_targets(user: User, source: Brand) -> list[Brand]:
+    """The brands the migration page offers: those the user may migrate into, and also the
+    other brands they work for and the source's family (parent, sub-brands, sister brands), so
+    that a brand they may not migrate into is a failing check they can read, not a missing
+    choice. One query."""
+    if user.is_platform_admin:
+        return migration_targets(user, source)
+    family = [Brand.parent_id == source.id]
+    if source.parent_id is not None:
+        family += [Brand.id == source.parent_id, Brand.parent_id == source.parent_id]
+    member_of = select(Membership.brand_id).where(
+        Membership.user_id == user.id, Membership.active.is_(True)
+    )
+    return list(
+        db.session.scalars(
+            select(Brand)
+            .where(
+                Brand.active.is_(True),
+                Brand.id != source.id,
+                or_(Brand.id.in_(member_of), *family),
+            )
+            .order_by(Brand.name)
+        )
+    )
 
 
 def may_override(user: User, brand: Brand) -> bool:
@@ -169,6 +205,7 @@ def run_checks(
         )
 
     address = client.address
+    missing = [part for part in ADDRESS_PARTS if address is None or not getattr(address, part)]
     contract_end = client.under_contract_until(today)
     overridden = bool(
         contract_end
@@ -176,44 +213,115 @@ def run_checks(
         and remembered(("override", client.brand_id), lambda: may_override(user, client.brand))
     )
     phone = client.phone or client.mobile
+    not_allowed = remembered(
+        ("authorised", client.brand_id, target.id),
+        lambda: [b for b in (client.brand, target) if not may_migrate(user, b)],
+    )
+    found, _group = target_group_for(client, target, rollback_of)
     checks = [
         Check(
             "address",
-            bool(address and address.street and address.locality and address.sub_locality),
+            not missing,
+            _l("Missing: %(parts)s.", parts=_list(ADDRESS_PARTS[part] for part in missing))
+            if missing
+            else None,
+            fix=f"address.{missing[0]}" if missing else None,
         ),
-        Check("account_manager", client.account_manager_id is not None),
-        Check("phone", bool(phone) and phone.isdigit()),
-        Check("active", client.status == ClientStatus.ACTIVE),
-        Check("paid", client.payment_status == PaymentStatus.UP_TO_DATE),
+        Check(
+            "account_manager",
+            client.account_manager_id is not None,
+            None if client.account_manager_id else _l("No account manager is chosen."),
+        ),
+        Check(
+            "phone",
+            bool(phone) and phone.isdigit(),
+            _l("No phone or mobile number.")
+            if not phone
+            else None
+            if phone.isdigit()
+            else _l("%(number)s has characters other than digits.", number=phone),
+        ),
+        Check(
+            "active",
+            client.status == ClientStatus.ACTIVE,
+            None
+            if client.status == ClientStatus.ACTIVE
+            else _l("The status is %(status)s.", status=client.status.label),
+        ),
+        Check(
+            "paid",
+            client.payment_status == PaymentStatus.UP_TO_DATE,
+            None
+            if client.payment_status == PaymentStatus.UP_TO_DATE
+            else _l("The payment situation is %(status)s.", status=client.payment_status.label),
+        ),
         Check(
             "no_open_migration",
-            client.frozen_by_migration_id is None and not waiting_migration(client),
+            (open_id := client.frozen_by_migration_id or waiting_migration(client)) is None,
+            None
+            if open_id is None
+            else _l("Migration #%(id)s of this client is still open.", id=open_id),
         ),
         Check("contract", contract_end is None or overridden, until=contract_end),
         Check(
             "authorised",
-            remembered(
-                ("authorised", client.brand_id, target.id),
-                lambda: may_migrate(user, client.brand) and may_migrate(user, target),
+            not not_allowed,
+            _l(
+                "You may not migrate clients of %(brands)s.",
+                brands=_list(b.name for b in not_allowed),
+            )
+            if not_allowed
+            else None,
+        ),
+        Check(
+            "target",
+            target.active and target.id != client.brand_id,
+            _l("The client is already in %(brand)s.", brand=target.name)
+            if target.id == client.brand_id
+            else None
+            if target.active
+            else _l("%(brand)s is not active.", brand=target.name),
+        ),
+        Check(
+            "user_id_free",
+            not (taken := user_id_taken()),
+            _l(
+                "User ID %(id)s is already used in %(brand)s.",
+                id=client.provider_user_id,
+                brand=target.name,
+            )
+            if taken
+            else None,
+        ),
+        Check(
+            "client_group",
+            found,
+            None
+            if found
+            else _l(
+                "No permission group of %(brand)s is mapped to %(group)s or has its name.",
+                brand=target.name,
+                group=client.client_group.name,
             ),
         ),
-        Check("target", target.active and target.id != client.brand_id),
-        Check("user_id_free", not user_id_taken()),
-        Check("client_group", target_group_for(client, target, rollback_of)[0]),
     ]
+    for check in checks:  # stored with the migration: text, in the language of the reader now
+        check.detail = str(check.detail) if check.detail is not None else None
     return checks
 
 
-def waiting_migration(client: Client) -> bool:
-    """Whether the client has a migration scheduled or awaiting agreement (not frozen yet)."""
-    return (
-        db.session.scalar(
-            select(Migration.id)
-            .where(Migration.client_id == client.id, Migration.state.in_(WAITING_STATES))
-            .limit(1)
-        )
-        is not None
+def waiting_migration(client: Client) -> int | None:
+    """The client's migration scheduled or awaiting agreement (not frozen yet), if any."""
+    return db.session.scalar(
+        select(Migration.id)
+        .where(Migration.client_id == client.id, Migration.state.in_(WAITING_STATES))
+        .limit(1)
     )
+
+
+def _list(words) -> str:
+    """Words as a list in the reader's language ("a, b and c")."""
+    return format_list([str(word) for word in words], locale=str(get_locale() or "en"))
 
 
 def taken_user_ids(target: Brand) -> set[str]:

@@ -7,6 +7,11 @@ Steps take a list of migrations in the same state, so one client and ten thousan
 same path: a bulk job advances a chunk of migrations with one transaction per step. Starting,
 cancelling and moving back belong to the request that asks (its unit of work commits them);
 the steps run after that commit, each in its own transaction (portal.db.transaction).
+
+Whoever runs the steps holds each migration's lease (portal.jobs), renewed in every step: an
+open migration whose runner died is found by the sweep (resume_stopped_migrations) once its
+lease runs out, and finished. A migration that ends settles its bulk item, if it has one, in
+the same transaction, whoever ran it.
 """
 
 from __future__ import annotations
@@ -16,19 +21,22 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit
+from portal import audit, jobs
 from portal.brand_migration import notify
 from portal.brand_migration.checks import all_pass, run_checks, target_group_for
 from portal.db import after_commit, rollback, transaction, widen_brand_scope
 from portal.extensions import db
 from portal.locale import local_today
 from portal.models import (
+    OPEN_STATES,
     Asset,
     Brand,
+    BulkItem,
+    BulkJob,
     Client,
     Migration,
     MigrationConsent,
@@ -126,9 +134,15 @@ def start_many(
     rollback_of: Migration | None = None,
     bulk_job_id: int | None = None,
     memo: dict | None = None,
+    owner: str | None = None,
 ) -> tuple[list[Migration], dict[int, list]]:
-    """start() for many clients, in the caller's transaction: (started, refused checks)."""
+    """start() for many clients, in the caller's transaction: (started, refused checks).
+
+    With `owner`, the new migrations' leases are that runner's (a bulk job's, which runs their
+    steps next); without, the first runner to claim them runs them (the request that started
+    one, after its commit)."""
     started, refused = [], {}
+    lease_until = jobs.lease_expiry() if owner else None
     reason = override_reason.strip() or None
     for client in clients:
         checks = run_checks(
@@ -165,6 +179,8 @@ def start_many(
             created_by_id=user.id,
             checks=[c.as_dict() for c in checks],
             source_client_group_id=client.client_group_id,
+            lease_owner=owner,
+            lease_until=lease_until,
         )
         # A new object's list: appending loads nothing.
         migration.events.append(MigrationEvent(to_state=state, actor_id=user.id, note=reason))
@@ -332,6 +348,7 @@ def _verify_each(migrations, clients, shots, actor_id) -> None:
             _release(client)
         else:
             _transition(migration, S.NOTIFYING, actor_id)
+    settle_bulk_items([m for m in migrations if m.state == S.FAILED])
 
 
 def compare(before: list, after: list, target_brand_id: int) -> list[dict]:
@@ -369,6 +386,7 @@ def notify_client(migrations: list[Migration], actor_id: int | None) -> None:
                 notify.queue_migration_emails(migration, client)
             _transition(migration, S.COMPLETED, actor_id)
             _release(client)
+    settle_bulk_items(migrations)
 
 
 def _release(client: Client) -> None:
@@ -394,24 +412,135 @@ STEPS: dict[MigrationState, Callable[[list[Migration], int | None], None]] = {
 }
 
 
-def advance(migrations: list[Migration], actor_id: int | None = None) -> None:
+def advance(
+    migrations: list[Migration],
+    actor_id: int | None = None,
+    *,
+    owner: str | None = None,
+    keep_alive: Callable[[], None] | None = None,
+) -> None:
     """Run every open migration to its end, one step (one transaction) at a time. Safe to call
-    again after a crash at any point: each step starts from the state the last commit left."""
+    again after a crash at any point: each step starts from the state the last commit left.
+
+    Only migrations whose lease `owner` holds or can take are run (another runner's are left
+    to it); each step renews the leases first, and drops a migration whose lease was lost.
+    `keep_alive` runs in each step's transaction too (a bulk job renews its own lease)."""
     # Each step reads and writes rows of both brands of each migration (the client moves).
     widen_brand_scope(*{b for m in migrations for b in (m.source_brand_id, m.target_brand_id)})
+    owner = owner or jobs.new_owner()
     session = db.session()
     # These objects are ours for the run: re-reading each one after every commit would cost
     # a query per migration per step. The steps re-read clients and devices themselves.
     keep, session.expire_on_commit = session.expire_on_commit, False
     try:
-        pending = [m for m in migrations if m.is_open]
+        with transaction():
+            claimed = jobs.claim(Migration, [m.id for m in migrations if m.is_open], owner)
+        pending = _as_stored([m for m in migrations if m.id in claimed])
         while pending:
             state = pending[0].state
             with transaction():
-                STEPS[state]([m for m in pending if m.state == state], actor_id)
+                if keep_alive is not None:
+                    keep_alive()
+                held = jobs.renew(Migration, [m.id for m in pending], owner)
+                pending = [m for m in pending if m.id in held]
+                step = [m for m in pending if m.state == state]
+                if step:
+                    STEPS[state](step, actor_id)
             pending = [m for m in pending if m.is_open]
+        with transaction():
+            jobs.release(Migration, claimed, owner)
     finally:
         session.expire_on_commit = keep
+
+
+def _as_stored(migrations: list[Migration]) -> list[Migration]:
+    """The same objects, as the database has them now (a runner before this one may have moved
+    them on), the open ones."""
+    if not migrations:
+        return []
+    db.session.scalars(
+        select(Migration)
+        .where(Migration.id.in_([m.id for m in migrations]))
+        .execution_options(populate_existing=True)
+    ).all()
+    return [m for m in migrations if m.is_open]
+
+
+def settle_bulk_items(migrations: list[Migration]) -> None:
+    """The bulk items of migrations that ended get their result, and their jobs their counts
+    (in the transaction of the step that ended them)."""
+    ended = [m for m in migrations if m.bulk_job_id is not None and not m.is_open]
+    if not ended:
+        return
+    for result, states in (
+        ("migrated", {S.COMPLETED, S.ROLLED_BACK}),
+        ("failed", {S.FAILED, S.CANCELLED}),
+    ):
+        ids = [m.id for m in ended if m.state in states]
+        if ids:
+            db.session.execute(
+                update(BulkItem)
+                .where(BulkItem.migration_id.in_(ids), BulkItem.result == "pending")
+                .values(result=result)
+                .execution_options(synchronize_session=False)
+            )
+    count_bulk_jobs({m.bulk_job_id for m in ended})
+
+
+def count_bulk_jobs(job_ids) -> None:
+    """A job's processed count from its items, and its end once none is pending."""
+    if not job_ids:
+        return
+
+    def items(*conditions):
+        return (
+            select(func.count(BulkItem.id))
+            .where(BulkItem.job_id == BulkJob.id, *conditions)
+            .scalar_subquery()
+        )
+
+    db.session.execute(
+        update(BulkJob)
+        .where(BulkJob.id.in_(list(job_ids)))
+        .values(
+            processed=items(BulkItem.result != "pending"),
+            finished_at=case(
+                (
+                    BulkJob.finished_at.is_(None) & (items(BulkItem.result == "pending") == 0),
+                    literal(utcnow(), BulkJob.finished_at.type),
+                ),
+                else_=BulkJob.finished_at,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def resume_stopped_migrations(limit: int = 500) -> int:
+    """Periodic (portal.jobs.PERIODIC): finish the open migrations whose runner died (their
+    lease ran out). How many it took."""
+    migrations = db.session.scalars(
+        select(Migration)
+        .where(Migration.state.in_(OPEN_STATES), jobs.expired(Migration))
+        .order_by(Migration.id)
+        .limit(limit)
+    ).all()
+    if not migrations:
+        return 0
+    advance(migrations, None)
+    for migration in migrations:
+        emails.send_pending(migration_id=migration.id)
+    return len(migrations)
+
+
+def continue_many(migration_ids: list[int], actor_id: int | None) -> None:
+    """A background job: run these migrations on (the ones nobody else runs)."""
+    migrations = db.session.scalars(
+        select(Migration).where(Migration.id.in_(migration_ids)).order_by(Migration.id)
+    ).all()
+    advance(migrations, actor_id)
+    for migration in migrations:
+        emails.send_pending(migration_id=migration.id)
 
 
 def continue_migration(migration: Migration, actor_id: int | None) -> None:
@@ -420,9 +549,19 @@ def continue_migration(migration: Migration, actor_id: int | None) -> None:
 
 
 def continue_after_commit(migration: Migration, actor_id: int | None) -> None:
-    """Run the migration's steps once the request that started or resumed it has committed."""
+    """Run the migration's steps once the request that started or resumed it has committed
+    (unless a live runner holds its lease: that one carries on)."""
     migration_id = migration.id
     after_commit(lambda: continue_migration(db.session.get(Migration, migration_id), actor_id))
+
+
+def is_running(migration: Migration) -> bool:
+    """Open, and a runner holds its lease (it carries on by itself)."""
+    return (
+        migration.is_open
+        and migration.lease_until is not None
+        and migration.lease_until >= utcnow()
+    )
 
 
 def cancel(migration: Migration, actor_id: int | None) -> None:
@@ -433,6 +572,7 @@ def cancel(migration: Migration, actor_id: int | None) -> None:
     _transition(migration, S.CANCELLED, actor_id)
     if client is not None and client.frozen_by_migration_id == migration.id:
         _release(client)
+    settle_bulk_items([migration])
 
 
 def move_back(migration: Migration, user: User) -> Migration:

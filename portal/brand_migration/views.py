@@ -5,20 +5,28 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal import jobs
 from portal.brand_migration import bp, bulk, notify, rules, scheduling
-from portal.brand_migration.checks import Check, migration_targets, run_checks
+from portal.brand_migration.checks import (
+    CHECKS,
+    Check,
+    may_override,
+    migration_targets,
+    offered_targets,
+    run_checks,
+)
 from portal.brand_migration.forms import MigrateForm
 from portal.clients.forms import ClientSearchForm
 from portal.clients.queries import load_client_record, matching_ids
-from portal.db import after_commit, widen_brand_scope
+from portal.db import after_commit, brand_scope, widen_brand_scope
 from portal.edge import parse_id
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.jobs import enqueue
 from portal.models import (
     OPEN_STATES,
     AssetStatus,
@@ -29,7 +37,7 @@ from portal.models import (
     MigrationState,
     OutboxEmail,
 )
-from portal.permissions import can, permission_required
+from portal.permissions import permission_required
 from portal.rendering import render_page
 from portal.tenancy import get_or_404, scoped
 
@@ -38,46 +46,79 @@ def _targets() -> list[Brand]:
     return migration_targets(current_user, g.brand)
 
 
-@bp.route("/clients/<int:client_id>/migrate", methods=["GET", "POST"])
-@permission_required("migrations.create")
+@bp.get("/clients/<int:client_id>/migrate")
+@permission_required("clients.view")
 def migrate(client_id: int):
-    """Choose the target, see every check (nothing changes), then start."""
+    """Choose the target and see every check: nothing changes here, whatever is pressed.
+
+    Anyone who sees the client may look; whether they may migrate it is one of the checks."""
     client = load_client_record(client_id) or abort(404)
-    targets = _targets()
-    form = MigrateForm(targets, request.form if request.method == "POST" else request.args)
-    checks, target = None, None
-    if form.target.data:
-        target = next((b for b in targets if b.id == form.target.data), None)
-        if target is None:
-            form.target.errors = [_("Choose one of the brands in the list.")]
-        else:
-            checks = run_checks(
-                client, target, current_user, override_reason=form.override_reason.data or ""
-            )
-    if request.method == "POST" and target is not None and form.validate():
-        try:
-            migration = rules.start(
-                client,
-                target,
-                current_user,
-                preferred_date=form.preferred_date.data,
-                override_reason=form.override_reason.data or "",
-            )
-        except rules.MigrationRefused as refusal:
-            checks = refusal.checks
-            flash(str(refusal.message), "error")
-        else:
-            rules.continue_after_commit(migration, current_user.id)
-            return redirect(url_for("brand_migration.detail", migration_id=migration.id))
+    form, target, checks = _checked(client, request.args)
+    return _render_migrate(client, form, target, checks)
+
+
+def _checked(client, data):
+    """The form, the chosen target and the checks against it (none until one is chosen)."""
+    targets = offered_targets(current_user, g.brand)
+    form = MigrateForm(targets, data, meta={"csrf": False})
+    target = next((b for b in targets if b.id == form.target.data), None)
+    checks = None
+    if form.target.data and target is None:
+        form.target.errors = [_("Choose one of the brands in the list.")]
+    elif target is not None:
+        form.validate()
+        checks = run_checks(
+            client, target, current_user, override_reason=form.override_reason.data or ""
+        )
+    return form, target, checks
+
+
+def _render_migrate(client, form, target, checks, status: int = 200):
+    contract = next((c for c in checks or [] if c.key == "contract"), None)
     return render_page(
         "brand_migration/migrate.html",
         "checks",
+        status,
         client=client,
         form=form,
         checks=checks,
         target=target,
-        can_override=can("migrations.override"),
+        # The reason is asked for only where it can help: a contract that blocks, or one the
+        # reason already overrides.
+        ask_override=bool(
+            contract is not None and contract.detail and may_override(current_user, client.brand)
+        ),
+        ready=bool(checks) and all(c.ok for c in checks),
     )
+
+
+@bp.post("/clients/<int:client_id>/migrate")
+@permission_required("migrations.create")
+def migrate_start(client_id: int):
+    """Start, once confirmed: the first post shows what will happen, the second starts."""
+    client = load_client_record(client_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    form, target, checks = _checked(client, request.form)
+    if target is None or form.errors or not all(c.ok for c in checks):
+        return _render_migrate(client, form, target, checks, status=422)
+    if not request.form.get("confirmed"):
+        return render_template(
+            "brand_migration/confirm_start.html", client=client, form=form, target=target
+        )
+    try:
+        migration = rules.start(
+            client,
+            target,
+            current_user,
+            preferred_date=form.preferred_date.data,
+            override_reason=form.override_reason.data or "",
+        )
+    except rules.MigrationRefused as refusal:
+        flash(str(refusal.message), "error")
+        return _render_migrate(client, form, target, refusal.checks or checks, status=409)
+    rules.continue_after_commit(migration, current_user.id)
+    return redirect(url_for("brand_migration.detail", migration_id=migration.id))
 
 
 @bp.get("/migrations")
@@ -92,7 +133,12 @@ def index():
     elif state == "open":
         query = query.where(Migration.state.in_(OPEN_STATES))
     migrations = db.session.scalars(query.order_by(Migration.id.desc()).limit(200)).all()
-    jobs = db.session.scalars(scoped(BulkJob).order_by(BulkJob.id.desc()).limit(20)).all()
+    jobs = db.session.scalars(
+        scoped(BulkJob)
+        .options(selectinload(BulkJob.target_brand))
+        .order_by(BulkJob.id.desc())
+        .limit(20)
+    ).all()
     # Their emails are rows of their target brands, which this page shows (as a migration's own
     # page does): in scope for this request.
     widen_brand_scope(*{m.target_brand_id for m in migrations})
@@ -106,7 +152,45 @@ def index():
         jobs=jobs,
         state=state,
         states=list(MigrationState),
+        stopped=len(_stopped_migration_ids()),
+        job_stopped=bulk.is_stopped,
     )
+
+
+def _stopped_migration_ids() -> list[int]:
+    """The brand's unfinished migrations that nobody runs (their runner's lease ran out)."""
+    return db.session.scalars(
+        scoped(Migration)
+        .where(Migration.state.in_(OPEN_STATES), jobs.expired(Migration))
+        .with_only_columns(Migration.id)
+        .order_by(Migration.id)
+        .limit(CONTINUE_ALL_LIMIT)
+    ).all()
+
+
+CONTINUE_ALL_LIMIT = 5000
+
+
+@bp.post("/migrations/continue-all")
+@permission_required("migrations.create")
+def continue_all():
+    """Run on every unfinished migration of the brand that nobody runs, in the background."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    ids = _stopped_migration_ids()
+    if ids:
+        scope = brand_scope()
+        actor_id = current_user.id
+        after_commit(
+            lambda: jobs.enqueue(
+                "portal.brand_migration.rules:continue_many", ids, actor_id, scope=scope
+            )
+        )
+    flash(
+        ngettext("%(num)s migration resumed.", "%(num)s migrations resumed.", len(ids)),
+        "success",
+    )
+    return redirect(url_for("brand_migration.index", state="open"))
 
 
 @bp.get("/migrations/<int:migration_id>")
@@ -143,8 +227,11 @@ def _emails_of(migration: Migration) -> list[OutboxEmail]:
 def continue_(migration_id: int):
     migration = get_or_404(Migration, migration_id)
     if EmptyForm().validate_on_submit() and migration.is_open:
-        rules.continue_after_commit(migration, current_user.id)
-        flash(_("Migration resumed."), "success")
+        if rules.is_running(migration):
+            flash(_("This migration is running: it carries on by itself."), "notice")
+        else:
+            rules.continue_after_commit(migration, current_user.id)
+            flash(_("Migration resumed."), "success")
     return redirect(url_for("brand_migration.detail", migration_id=migration.id))
 
 
@@ -161,10 +248,13 @@ def cancel(migration_id: int):
     return redirect(url_for("brand_migration.detail", migration_id=migration.id))
 
 
-@bp.post("/migrations/<int:migration_id>/move-back")
+@bp.route("/migrations/<int:migration_id>/move-back", methods=["GET", "POST"])
 @permission_required("migrations.rollback")
 def move_back(migration_id: int):
+    """Move the client back to the brand it came from: the page asks first, the post does it."""
     migration = get_or_404(Migration, migration_id)
+    if request.method == "GET":
+        return render_template("brand_migration/confirm_move_back.html", migration=migration)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -198,8 +288,7 @@ def bulk_start():
         flash(_("Choose the clients and a target brand."), "error")
         return _go(url_for("clients.index"))
     job = bulk.create_job(g.brand, target, current_user, client_ids)
-    job_id = job.id
-    after_commit(lambda: enqueue("portal.brand_migration.bulk:run_job", job_id))
+    after_commit(lambda: bulk.enqueue_run(job))
     return _go(url_for("brand_migration.bulk_job", job_id=job.id))
 
 
@@ -214,20 +303,36 @@ def _go(url: str):
 @permission_required("migrations.create")
 def bulk_job(job_id: int):
     job = get_or_404(BulkJob, job_id)
-    counts = dict(
-        db.session.execute(
-            select(BulkItem.result, func.count(BulkItem.id))
-            .where(BulkItem.job_id == job.id)
-            .group_by(BulkItem.result)
-        ).all()
-    )
     items = db.session.scalars(
         select(BulkItem)
         .where(BulkItem.job_id == job.id, BulkItem.result != "pending")
         .order_by(BulkItem.id)
         .limit(500)
     ).all()
-    return render_page("brand_migration/bulk.html", "progress", job=job, counts=counts, items=items)
+    return render_page(
+        "brand_migration/bulk.html",
+        "progress",
+        job=job,
+        counts=bulk.counts(job),
+        items=items,
+        stopped=bulk.is_stopped(job),
+        source=db.session.get(Brand, job.source_brand_id),
+    )
+
+
+@bp.post("/migrations/bulk/<int:job_id>/resume")
+@permission_required("migrations.create")
+def bulk_resume(job_id: int):
+    """Resume a stopped job (its runner died): a new runner takes it after the commit."""
+    job = get_or_404(BulkJob, job_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if job.finished_at is None and bulk.resume(job):
+        after_commit(lambda: bulk.enqueue_run(job))
+        flash(_("Bulk migration resumed."), "success")
+    else:
+        flash(_("This bulk migration is running or has finished: nothing to resume."), "notice")
+    return redirect(url_for("brand_migration.bulk_job", job_id=job.id))
 
 
 DIFFERENCES = {
@@ -250,6 +355,7 @@ RESULTS = {
 def labels():
     return {
         "stored_checks": lambda migration: [Check(**c) for c in migration.checks or []],
+        "check_labels": {key: label for key, (label, _fix) in CHECKS.items()},
         "difference_labels": DIFFERENCES,
         "asset_status": lambda value: AssetStatus(value).label,
         "result_label": lambda value: RESULTS.get(value, value),

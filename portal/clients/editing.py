@@ -89,6 +89,13 @@ def edit_tab(client_id: int, tab: str):
     message, status = None, 200
     if form.validate_on_submit():
         changes = {f.name: form[f.form_name].data for f in fields}
+        # A change with consequences (the permission group) is asked about first, as the
+        # inline editor's hx-confirm does with JavaScript.
+        asking = [f for f in fields if f.confirm and changes[f.name] != f.get(client)]
+        if asking and not request.form.get("confirmed"):
+            return render_template(
+                "clients/edit.html", client=client, form=form, tab=tab, confirm=asking[0].confirm
+            )
         try:
             rules.update_fields(client, changes, form.version.data)
         except rules.RecordError as error:

@@ -59,6 +59,8 @@ class EditableField:
     shown: Callable[[Client], Any] | None = None
     # Whether the record's header shows it (the name): a save sends the header again too.
     in_header: bool = False
+    # Asked before a save (the inline editor's confirmation), for a change with consequences.
+    confirm: Any = None
 
     def __post_init__(self):
         assert self.tab in FIELD_TABS, f"the record shows no fields on tab {self.tab!r}"
@@ -272,6 +274,10 @@ FIELDS: dict[str, EditableField] = {
             saved_message=_l("Permissions linked."),
             api_type="integer",
             shown=_client_group_shown,
+            confirm=_l(
+                "Change the client's permission group? It decides at once what the client "
+                "may use in the tracking platform."
+            ),
         ),
         EditableField(
             "locale",

@@ -67,6 +67,8 @@ class Migration(db.Model):
         Index("ix_migrations_target", "target_brand_id", "state"),
         # The periodic run: what is due, by state and date.
         Index("ix_migrations_waiting", "state", "preferred_date"),
+        # The sweep's question: open migrations whose runner's lease ran out (portal.jobs).
+        Index("ix_migrations_lease", "state", "lease_until"),
     )
     # Tenancy: a migration belongs to both brands it joins (see tenancy.scoped).
     __tenant_columns__ = ("source_brand_id", "target_brand_id")
@@ -97,6 +99,10 @@ class Migration(db.Model):
     tracking_url: Mapped[str | None] = mapped_column(String(255))
     # A transfer awaiting agreement ends as "expired" at this time (MIGRATION_CONSENT_DAYS).
     consent_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who runs the steps, until when (portal.jobs leases): an open migration whose lease ran
+    # out has lost its runner, and the sweep picks it up again.
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     source_brand: Mapped[Brand] = relationship(foreign_keys=[source_brand_id])
     target_brand: Mapped[Brand] = relationship(foreign_keys=[target_brand_id])
@@ -197,6 +203,7 @@ class BulkJob(db.Model):
     """Many clients migrated to one target in the background, with progress and results."""
 
     __tablename__ = "bulk_jobs"
+    __table_args__ = (Index("ix_bulk_jobs_unfinished", "finished_at", "lease_until"),)
     __tenant_columns__ = ("source_brand_id", "target_brand_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -206,14 +213,20 @@ class BulkJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     total: Mapped[int] = mapped_column(default=0)
-    processed: Mapped[int] = mapped_column(default=0)
+    processed: Mapped[int] = mapped_column(default=0)  # items no longer pending
+    lease_owner: Mapped[str | None] = mapped_column(String(80))  # as on Migration
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)  # why its last run stopped, if it failed
 
+    source_brand: Mapped[Brand] = relationship(foreign_keys=[source_brand_id])
     target_brand: Mapped[Brand] = relationship(foreign_keys=[target_brand_id])
     items: Mapped[list[BulkItem]] = relationship(order_by="BulkItem.id")
 
 
 class BulkItem(db.Model):
     __tablename__ = "bulk_items"
+    # "Is this client waiting in another job?" (bulk.create_job)
+    __table_args__ = (Index("ix_bulk_items_client", "client_id", "result"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("bulk_jobs.id", ondelete="CASCADE"), index=True)
@@ -221,4 +234,4 @@ class BulkItem(db.Model):
     client_name: Mapped[str] = mapped_column(String(200))
     result: Mapped[str] = mapped_column(String(20), default="pending")  # migrated, refused, failed
     message: Mapped[str | None] = mapped_column(Text)
-    migration_id: Mapped[int | None] = mapped_column(ForeignKey("migrations.id"))
+    migration_id: Mapped[int | None] = mapped_column(ForeignKey("migrations.id"), index=True)
