@@ -11,8 +11,10 @@ from werkzeug.serving import make_server
 
 from portal.extensions import db
 from portal.models import BulkJob, Client, Contract, Migration, MigrationState
+from tests.browser import CHROMIUM
 from tests.conftest import PASSWORD, make_brand, make_client, make_user
-from tests.test_browser import CHROMIUM, playwright
+
+playwright = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 
@@ -67,7 +69,8 @@ def _signed_in(browser, live, javascript=True):
     page.fill("input[name=email]", "root@platform.test")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/north/clients")
+    page.wait_for_url("**/north/")  # the brand's dashboard
+    page.goto(live["url"] + "/north/clients")
     return page
 
 

@@ -57,7 +57,7 @@ def upgrade():
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('accepted', sa.Integer(), nullable=False),
     sa.Column('processed', sa.Integer(), nullable=False),
-    sa.Column('lease_holder', sa.String(length=16), nullable=True),
+    sa.Column('lease_owner', sa.String(length=80), nullable=True),
     sa.Column('lease_until', portal.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('started_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('finished_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),

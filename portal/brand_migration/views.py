@@ -86,7 +86,9 @@ def _render_migrate(client, form, target, checks, status: int = 200):
         # The reason is asked for only where it can help: a contract that blocks, or one the
         # reason already overrides.
         ask_override=bool(
-            contract is not None and contract.detail and may_override(current_user, client.brand)
+            contract is not None
+            and contract.until is not None
+            and may_override(current_user, client.brand)
         ),
         ready=bool(checks) and all(c.ok for c in checks),
     )

@@ -21,19 +21,18 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from portal import audit
+from portal import audit, jobs
 from portal.clients import rules
 from portal.clients.fields import FIELDS, audit_value
 from portal.clients.forms import record_form, record_form_class
@@ -60,7 +59,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024  # under MAX_CONTENT_LENGTH: a larger request i
 MAX_ROWS = 20_000
 MAX_CELL = 1_000  # characters: the longest value of a client is 254
 CHUNK = 200  # rows per transaction, checked or imported
-LEASE = timedelta(minutes=5)
+RUNNING = ("checking", "running")  # the states a job works on, under its lease
 
 # What an import may set: the export's columns but the read-only "Client since".
 IMPORTABLE = tuple(column for column in COLUMNS if column.key != "created_at")
@@ -372,7 +371,7 @@ class RowCheck:
         address = {k.removeprefix("address."): v for k, v in self.new_values.items() if "." in k}
         address["country_code"] = values["country_code"]
         values["provider_user_id"] = self.values.get("provider_user_id") or (
-            rules.new_provider_user_id()
+            rules.new_provider_user_id(self.brand)
         )
         values["login_email"] = self.extra.get("login_email") or values.get("email") or ""
         for key in ("status", "payment_status"):
@@ -490,37 +489,26 @@ def start(imp: ClientImport) -> None:
 def run(import_id: int) -> None:
     """The job of the dry run, and again of the import: a chunk of rows per transaction, under
     the import's lease, to the end of the step."""
-    holder = secrets.token_hex(8)
-    while _run_chunk(import_id, holder):
+    owner = jobs.new_owner()
+    while _run_chunk(import_id, owner):
         pass
 
 
-def _take_lease(import_id: int, holder: str) -> ClientImport | None:
-    """The import, if it is being checked or imported and its lease is free, run out or already
-    `holder`'s: a second worker finds it held and stops, as does one whose lease ran out."""
-    now = utcnow()
-    taken = db.session.execute(
-        update(ClientImport)
-        .where(
-            ClientImport.id == import_id,
-            ClientImport.state.in_(("checking", "running")),
-            or_(
-                ClientImport.lease_holder == holder,
-                ClientImport.lease_until.is_(None),
-                ClientImport.lease_until < now,
-            ),
-        )
-        .values(lease_until=now + LEASE, lease_holder=holder)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return db.session.get(ClientImport, import_id) if taken else None
+def _take_lease(import_id: int, owner: str) -> ClientImport | None:
+    """The import, if it is being checked or imported and its lease (portal.jobs) is free, run
+    out or already `owner`'s: a second worker finds it held and stops, as does one whose lease
+    ran out."""
+    if import_id not in jobs.claim(ClientImport, [import_id], owner):
+        return None
+    imp = db.session.get(ClientImport, import_id, populate_existing=True)
+    return imp if imp.state in RUNNING else None
 
 
-def _run_chunk(import_id: int, holder: str) -> bool:
+def _run_chunk(import_id: int, owner: str) -> bool:
     """One transaction: up to CHUNK rows checked or imported; False once the step is over (or
     the import is not ours)."""
     with transaction():
-        imp = _take_lease(import_id, holder)
+        imp = _take_lease(import_id, owner)
         if imp is None:
             return False
         waiting = "unchecked" if imp.state == "checking" else "pending"
@@ -574,7 +562,7 @@ def _apply_rows(imp: ClientImport, brand, rows: list[ClientImportRow]) -> None:
 
 
 def _finish(imp: ClientImport) -> None:
-    imp.lease_until = imp.lease_holder = None
+    imp.lease_until = imp.lease_owner = None
     counted = select(func.count()).where(ClientImportRow.import_id == imp.id)
     if imp.state == "checking":
         imp.state = "checked"
@@ -601,8 +589,8 @@ def resume_stale() -> int:
     with transaction():
         stale = db.session.execute(
             select(ClientImport.id, ClientImport.brand_id).where(
-                ClientImport.state.in_(("checking", "running")),
-                (ClientImport.lease_until.is_(None)) | (ClientImport.lease_until < utcnow()),
+                ClientImport.state.in_(RUNNING),
+                jobs.expired(ClientImport),
             )
         ).all()
     for import_id, brand_id in stale:

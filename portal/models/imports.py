@@ -35,9 +35,9 @@ class ClientImport(db.Model):
     total: Mapped[int] = mapped_column(default=0)
     accepted: Mapped[int] = mapped_column(default=0)  # rows to create or update
     processed: Mapped[int] = mapped_column(default=0)  # rows the job's step has handled
-    # The job working on it, until when: a second worker leaves it alone; resume_stale()
-    # starts it again once the lease has run out.
-    lease_holder: Mapped[str | None] = mapped_column(String(16))
+    # The job working on it, until when (a lease of portal.jobs): a second worker leaves it
+    # alone; resume_stale() starts it again once the lease has run out.
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
