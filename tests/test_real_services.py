@@ -108,7 +108,7 @@ def test_a_bulk_job_whose_rq_worker_died_is_finished_by_the_next_worker(
     web = create_app(config)
     with web.app_context():
         north = make_brand("north")
-        make_brand("premium")
+        make_brand("premium", parent_id=north.id)  # one brand tree: no agreement needed
         manager = make_user("root@platform.test", None, is_platform_admin=True)
         ids = [
             make_client(north, name=f"Queued {i}", account_manager_id=manager.id).id

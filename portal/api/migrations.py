@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import abort, g, url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.api import schemas
@@ -23,8 +23,7 @@ from portal.brand_migration.checks import all_pass, migration_targets, run_check
 from portal.clients.queries import load_client_record, matching_ids
 from portal.db import after_commit
 from portal.extensions import db
-from portal.jobs import enqueue
-from portal.models import OPEN_STATES, Brand, BulkItem, BulkJob, Migration, User
+from portal.models import OPEN_STATES, Brand, BulkJob, Migration, User
 from portal.tenancy import get_or_404, scoped
 
 blp = Blueprint(
@@ -150,8 +149,7 @@ def start_bulk_job(payload):
     if not client_ids:
         refuse(422, _("Choose the clients and a target brand."))
     job = bulk.create_job(g.brand, target, user, client_ids)
-    job_id = job.id
-    after_commit(lambda: enqueue("portal.brand_migration.bulk:run_job", job_id))
+    after_commit(lambda: bulk.enqueue_run(job))
     return _job(job), 202, {"Location": url_for("api_migrations.get_bulk_job", job_id=job.id)}
 
 
@@ -165,14 +163,8 @@ def get_bulk_job(job_id: int):
 
 
 def _job(job: BulkJob) -> dict:
-    counts = {"pending": 0, "migrated": 0, "refused": 0, "failed": 0}
-    counts.update(
-        db.session.execute(
-            select(BulkItem.result, func.count(BulkItem.id))
-            .where(BulkItem.job_id == job.id)
-            .group_by(BulkItem.result)
-        ).all()
-    )
+    counts = bulk.counts(job)
+    counts.pop("processed")
     slugs = dict(
         db.session.execute(
             select(Brand.id, Brand.slug).where(

@@ -95,7 +95,8 @@ class Check:
         return self.fix or (entry[1] if entry else None)
 
     def as_dict(self) -> dict:
-        stored = {"key": self.key, "ok": self.ok, "detail": self.detail, "fix": self.fix}
+        stored = {"key": self.key, "ok": self.ok}
+        stored |= {k: v for k, v in (("detail", self.detail), ("fix", self.fix)) if v is not None}
         if self.until is not None:
             stored["until"] = self.until.isoformat()
         return stored
