@@ -50,7 +50,11 @@ def world(tmp_path_factory):
                     "Second Tab Ltd": managed,
                     "Keyboard Couriers Ltd": managed,
                     # No account manager: a migration check fails until someone is chosen.
-                    "Moving Vans Ltd": {"login_email": "fleet@moving-vans.example"},
+                    # (a real mobile number: the tab's form checks every field it saves)
+                    "Moving Vans Ltd": {
+                        "login_email": "fleet@moving-vans.example",
+                        "mobile": "447911123456",
+                    },
                     "Bulk Haulage One": managed,
                     "Bulk Haulage Two": managed,
                     "Bulk Haulage Cancelled": managed | {"status": ClientStatus.CANCELLED},
@@ -285,19 +289,21 @@ def test_admin_migrates_a_client_through_the_checks_and_moves_it_back(world, adm
     assert "Account manager chosen" in page.inner_text("#checks li.failed")
     assert page.is_visible("#checks button:has-text('Check again')")
 
-    # The check says how to fix it: the record's tab, where the manager is chosen inline.
+    # The check says how to fix it: the tab's form opens with the account manager focused.
     page.click("#checks li.failed a:has-text('Fix')")
-    page.wait_for_selector("#field-account_manager_id")
-    page.click("#field-account_manager_id .edit-link")
-    page.select_option("#input-account_manager_id", label="Rita Reseller")
-    page.click("#field-account_manager_id button[type=submit]")
-    page.wait_for_selector("#field-account_manager_id .saved")
+    page.wait_for_selector("select[name=account_manager_id]")
+    assert page.evaluate("document.activeElement.name") == "account_manager_id"
+    page.select_option("select[name=account_manager_id]", label="Rita Reseller")
+    page.click("main form button[type=submit]:has-text('Save')")
+    page.wait_for_selector("a:has-text('Migrate client')")
 
     page.click("a:has-text('Migrate client')")
     page.select_option("select[name=target]", label="Acme Premium")
     page.wait_for_selector("#checks button:has-text('Start migration')")
     assert page.locator("#checks li.failed").count() == 0
     page.click("#checks button:has-text('Start migration')")
+    # Starting asks first, naming the client and both brands.
+    page.click("button:has-text('Start the migration to Acme Premium')")
     page.wait_for_url(re.compile(r"/acme/migrations/\d+$"))
     reload_until(page, "hgroup", "Completed")
     assert "Acme Tracking → Acme Premium" in page.inner_text("hgroup")
@@ -315,7 +321,8 @@ def test_admin_migrates_a_client_through_the_checks_and_moves_it_back(world, adm
     page.go_back()
 
     # A wrong migration is moved back.
-    page.click("button:has-text('Move back')")
+    page.click(":is(a, button):has-text('Move back')")
+    page.click("button:has-text('Move back to Acme Tracking')")  # after a confirmation
     page.wait_for_url(re.compile(r"/migrations/\d+$"))
     reload_until(page, "hgroup", "Completed")
     assert "Acme Premium → Acme Tracking" in page.inner_text("hgroup")

@@ -58,7 +58,8 @@ def signed_in(browser, live, email="admin@acme.test"):
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/acme/clients")
+    page.wait_for_url("**/acme/")  # the brand's dashboard
+    page.goto(live["url"] + "/acme/clients")
     return page
 
 
@@ -157,7 +158,7 @@ def test_a_confirmation_shows_once_and_not_on_the_next_tab(live, page):
     page.click("#section-contacts button[type=submit]")
     page.wait_for_selector("#section-contacts .flash-success")
     assert page.locator("text=Client updated.").count() == 1
-    page.click("a[role=tab]:has-text('Status')")
+    page.click("nav.tabs a:has-text('Status')")
     page.wait_for_selector("input[name=status]")
     assert page.locator("text=Client updated.").count() == 0
     page.reload()

@@ -15,6 +15,9 @@ document.addEventListener("keydown", (event) => {
 // Edit link gets it back once saved or cancelled, and a record tab keeps it after loading.
 let keepFocus = null;
 document.addEventListener("htmx:beforeRequest", (event) => {
+  // What the last swap announced is over: the live region must not keep it for the next page.
+  const live = document.getElementById("announcer");
+  if (live) live.textContent = "";
   const elt = event.detail.elt;
   const field = elt.closest && elt.closest(".field[id]");
   keepFocus = field ? { field: field.id } : elt.closest && elt.closest("nav.tabs") ? { tab: true } : null;
