@@ -14,8 +14,10 @@ document.addEventListener("keydown", (event) => {
 // inline editor takes the focus when it opens (and again after a refused save), the field's
 // Edit link gets it back once saved or cancelled, and a record tab keeps it after loading.
 let keepFocus = null;
+let announceTimer = null;  // the pending announcement of the last swap (announceStatus)
 document.addEventListener("htmx:beforeRequest", (event) => {
-  // What the last swap announced is over: the live region must not keep it for the next page.
+  // What the last swap announced is over: the live region must not keep it (nor say it late).
+  window.clearTimeout(announceTimer);
   const live = document.getElementById("announcer");
   if (live) live.textContent = "";
   const elt = event.detail.elt;
@@ -51,7 +53,8 @@ function announceStatus(root) {
   const text = parts.map((part) => part.textContent.replace(/\s+/g, " ").trim()).filter(Boolean).join(" ");
   if (!text) return;
   live.textContent = "";
-  window.setTimeout(() => { live.textContent = text; }, 50);
+  window.clearTimeout(announceTimer);
+  announceTimer = window.setTimeout(() => { live.textContent = text; }, 50);
 }
 
 // Cancel on a form inside <details> (a new contact, a new document…) clears it and closes it.
