@@ -95,6 +95,14 @@ def sign_in(page, base: str, brand_slug: str, email: str) -> None:
     page.goto(f"{base}/{brand_slug}/clients")
 
 
+def open_editor(page, name: str) -> None:
+    """Open a record field's inline editor and wait until htmx has taken its form over: htmx
+    focuses the autofocus input only after processing the new form, so typing before that
+    could submit it natively instead."""
+    page.click(f"#field-{name} .edit-link")
+    page.wait_for_function(f"() => document.activeElement.id === 'input-{name}'")
+
+
 def horizontal_overflow(page) -> str:
     """ "" when the page is no wider than the window, else by how much and what sticks out."""
     return page.evaluate(

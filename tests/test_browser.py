@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Client, ClientStatus, OutboxEmail, Role
-from tests.browser import CHROMIUM, chromium, new_page, served, sign_in
+from tests.browser import CHROMIUM, chromium, new_page, open_editor, served, sign_in
 from tests.conftest import make_brand, make_client, make_user
 
 pytest.importorskip("playwright.sync_api")
@@ -124,7 +124,7 @@ def test_reseller_journey(world):
     page.wait_for_selector("h1:has-text('Harbour Freight Ltd')")
 
     # The phone, inline: refused with the reason, then saved and shown formatted.
-    page.click("#field-phone .edit-link")
+    open_editor(page, "phone")
     page.fill("#input-phone", "12")
     page.press("#input-phone", "Enter")
     page.wait_for_selector("#field-phone .error-message")
@@ -191,7 +191,7 @@ def test_reseller_journey(world):
 
 def test_inline_edit_enter_saves_escape_cancels_errors_in_place(world, page):
     page.goto(record_url(world, "Dupont Location"))
-    page.click("#field-email .edit-link")
+    open_editor(page, "email")
     page.fill("#input-email", "not an email")
     page.press("#input-email", "Enter")
     page.wait_for_selector("#field-email .error-message")
@@ -199,7 +199,7 @@ def test_inline_edit_enter_saves_escape_cancels_errors_in_place(world, page):
     page.fill("#input-email", "contact@dupont.example")
     page.press("#input-email", "Enter")
     page.wait_for_selector("#field-email .saved")
-    page.click("#field-name .edit-link")
+    open_editor(page, "name")
     page.fill("#input-name", "Never saved")
     page.press("#input-name", "Escape")
     page.wait_for_selector("#field-name .edit-link")
@@ -211,10 +211,10 @@ def test_inline_edit_enter_saves_escape_cancels_errors_in_place(world, page):
 def test_a_second_tab_with_an_older_copy_cannot_overwrite(world, page):
     url = record_url(world, "Second Tab Ltd")
     page.goto(url)
-    page.click("#field-name .edit-link")  # tab 1 opens the name, then leaves it open
+    open_editor(page, "name")  # tab 1 opens the name, then leaves it open
     older = page.context.new_page()  # the same user, in another tab
     older.goto(url)
-    older.click("#field-name .edit-link")
+    open_editor(older, "name")
     older.fill("#input-name", "Saved First")
     older.press("#input-name", "Enter")
     older.wait_for_selector("#field-name .saved")

@@ -43,6 +43,7 @@ from tests.browser import (
     chromium,
     horizontal_overflow,
     new_page,
+    open_editor,
     serious_axe_violations,
     served,
     sign_in,
@@ -244,7 +245,7 @@ def test_main_pages_fit_a_phone_and_a_desktop_and_pass_axe(site, language):
 
 
 def open_editor_with_error(page) -> None:
-    page.click("#field-phone .edit-link")
+    open_editor(page, "phone")
     page.fill("#input-phone", "12")
     page.press("#input-phone", "Enter")
     page.wait_for_selector("#field-phone .error-message")

@@ -4,7 +4,6 @@ it runs, a confirmation shows once, a value opens its editor.
 
 Skipped where Chromium or Playwright is missing, as tests/test_browser.py."""
 
-import shutil
 import threading
 
 import pytest
@@ -13,9 +12,9 @@ from werkzeug.serving import make_server
 from portal.extensions import db
 from portal.models import Client, Role, User
 from portal.passwords import hash_password
+from tests.browser import CHROMIUM, chromium, open_editor
 from tests.conftest import PASSWORD, detach, make_brand, make_client, make_user
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 
@@ -42,13 +41,8 @@ def live(app):
 
 @pytest.fixture
 def browser():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def signed_in(browser, live, email="admin@acme.test"):
@@ -88,7 +82,7 @@ def test_marking_delinquent_updates_the_header_without_a_reload(live, page):
 
 def test_renaming_updates_heading_breadcrumb_and_title(live, page):
     page.goto(record_url(live))
-    page.click("#field-name .edit-link")
+    open_editor(page, "name")
     page.fill("#input-name", "Harris & Sons")
     page.press("#input-name", "Enter")
     page.wait_for_selector("#field-name .saved")
@@ -110,7 +104,7 @@ def test_a_save_of_a_deleted_client_says_so_in_the_readers_language(app, live, p
         db.session.get(User, 1).locale = "fr"  # the admin reads French
         db.session.commit()
     page.goto(record_url(live))
-    page.click("#field-name .edit-link")
+    open_editor(page, "name")
     with app.app_context():  # meanwhile, in another tab, someone deletes the client
         db.session.delete(db.session.get(Client, live["client"].id))
         db.session.commit()

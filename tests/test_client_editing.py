@@ -172,6 +172,12 @@ def test_without_javascript_the_tab_form_does_the_job(app, reseller, acme):
     redirect = reseller.get(f"/acme/clients/{acme.id}/fields/email/edit")
     assert redirect.status_code == 302
     assert redirect.headers["Location"] == f"/acme/clients/{acme.id}/edit/personal"
+    # The inline form's own action, should it be submitted before htmx has taken it over.
+    edit = reseller.get(f"/acme/clients/{acme.id}/fields/email/edit", headers=HX)
+    assert f'action="/acme/clients/{acme.id}/fields/email/edit"' in edit.text
+    posted = reseller.post(f"/acme/clients/{acme.id}/fields/email/edit", data={"email": "x"})
+    assert posted.status_code == 302
+    assert posted.headers["Location"] == f"/acme/clients/{acme.id}/edit/personal"
     page = reseller.get(f"/acme/clients/{acme.id}/edit/other")
     assert page.status_code == 200 and 'name="address__postal_code"' in page.text
     bad = reseller.post(
