@@ -179,7 +179,8 @@ def jobs_list() -> None:
         click.echo(
             f"bulk job {job.id}: {counts['processed']} of {job.total} processed "
             f"({counts['migrated']} migrated, {counts['refused']} refused, "
-            f"{counts['failed']} failed) · {runner(job)}{error}"
+            f"{counts['failed']} failed, {counts['waiting']} waiting for agreement) · "
+            f"{runner(job)}{error}"
         )
     open_migrations = db.session.scalars(
         select(Migration).where(Migration.state.in_(OPEN_STATES)).order_by(Migration.id)

@@ -221,7 +221,7 @@ def test_a_bulk_job_over_the_api_reports_counts_that_add_up(app, client, world, 
     job = client.get(started.headers["Location"], headers=headers).json
     # The foreign client is not one of this brand's: it is not in the job at all.
     assert job["total"] == 4
-    assert job["counts"] == {"pending": 0, "migrated": 3, "refused": 1, "failed": 0}
+    assert job["counts"] == {"pending": 0, "migrated": 3, "refused": 1, "failed": 0, "waiting": 0}
     assert job["finished_at"] is not None
 
 

@@ -192,7 +192,11 @@ def test_huge_client_ids_in_a_bulk_start_are_dropped(app, client, acme):
     login(client, "acme", "root@platform.test")
     response = client.post(
         "/acme/migrations/bulk",
-        data={"target": "2", "client_ids": ["99999999999999999999", "2147483648"]},
+        data={
+            "target": "2",
+            "client_ids": ["99999999999999999999", "2147483648"],
+            "confirmed": "1",
+        },
         follow_redirects=True,
     )
     assert response.status_code == 200 and "Choose the clients and a target brand." in response.text

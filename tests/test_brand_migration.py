@@ -4,7 +4,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.brand_migration import rules
 from portal.db import commit, separate_transaction, transaction
@@ -15,6 +15,7 @@ from portal.models import (
     AuditEvent,
     Brand,
     BulkItem,
+    BulkJob,
     Client,
     ClientGroup,
     ClientGroupMapping,
@@ -564,10 +565,18 @@ def test_bulk_migrates_the_eligible_and_explains_the_refused(app, client, setup)
         homeless_id = homeless.id
     login(client, "north", "root@platform.test")
     ids = [*eligible, late, homeless_id, setup["foreign"]]
-    response = client.post(
-        "/north/migrations/bulk",
-        data={"target": setup["premium"], "client_ids": [str(i) for i in ids]},
-    )
+    ticked = {"target": setup["premium"], "client_ids": [str(i) for i in ids], "q": "bulk"}
+    # First the page says what will happen, and nothing has started yet.
+    asked = client.post("/north/migrations/bulk", data=ticked)
+    assert asked.status_code == 200
+    assert "Migrate 6 clients from Northwind to Northwind Premium?" in asked.text
+    assert "emailed the new tracking address" in asked.text
+    assert "agrees to the transfer" not in asked.text  # one brand tree: nobody else agrees
+    assert 'href="/north/clients?q=bulk"' in asked.text  # back to the same list
+    assert asked.text.count('name="client_ids"') == len(ids)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(BulkJob.id))) == 0
+    response = client.post("/north/migrations/bulk", data={**ticked, "confirmed": "1"})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).text
     assert "6 of 6 processed" in page  # the foreign client was never part of the job
@@ -600,7 +609,7 @@ def test_bulk_all_matching_a_search(app, client, setup):
     assert 'form="bulk-form"' in listing and "all 3 clients matching this search" in listing
     response = client.post(
         "/north/migrations/bulk",
-        data={"target": setup["premium"], "all_matching": "1", "q": "depot"},
+        data={"target": setup["premium"], "all_matching": "1", "q": "depot", "confirmed": "1"},
         headers=HX,
     )
     assert (

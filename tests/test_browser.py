@@ -339,6 +339,8 @@ def test_admin_bulk_migrates_a_filtered_list_and_watches_the_progress(world, adm
     page.get_by_label("all 3 clients matching this search").check()
     page.get_by_label("Target brand").select_option(label="Acme Premium")
     page.get_by_role("button", name="Migrate to this brand").click()
+    assert page.inner_text("h1") == "Migrate 3 clients from Acme Tracking to Acme Premium?"
+    page.get_by_role("button", name="Start the bulk migration to Acme Premium").click()
     page.wait_for_url(re.compile(r"/acme/migrations/bulk/\d+$"), timeout=5_000)
     # The bar fills as the job works in the background, then says it has finished.
     page.wait_for_selector("#progress p[role=status]:has-text('Finished.')", timeout=20_000)

@@ -83,6 +83,13 @@ def _tick_and_choose(page, live) -> list[str]:
     return ticked
 
 
+def _confirm(page) -> None:
+    """The page that says what will happen, then its button: the job starts."""
+    assert page.inner_text("h1") == "Migrate 2 clients from Northwind to Northwind Premium?"
+    page.click("button:has-text('Start the bulk migration to Northwind Premium')")
+    page.wait_for_url("**/north/migrations/bulk/*")
+
+
 def test_bulk_bar_with_htmx_selects_chooses_starts_and_shows_the_progress(app, live):
     with playwright.sync_playwright() as p:
         browser = _browser(p)
@@ -98,11 +105,8 @@ def test_bulk_bar_with_htmx_selects_chooses_starts_and_shows_the_progress(app, l
         assert page.is_checked("input[aria-label='Select Depot 0']")
         assert page.is_checked("input[aria-label='Select Depot 2']")
         assert page.input_value("#bulk-form select[name=target]") == str(live["premium"])
-        dialogs = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
         page.click("#bulk-form button[type=submit]")
-        page.wait_for_url("**/north/migrations/bulk/*")
-        assert dialogs == ["Migrate the selected clients?"]
+        _confirm(page)
         page.wait_for_selector("#progress .flash-success")  # polled until finished
         text = " ".join(page.inner_text("#progress").split())
         assert "2 of 2 processed" in text and "2 migrated · 0 refused · 0 failed" in text
@@ -121,7 +125,7 @@ def test_bulk_bar_without_javascript(app, live):
         page = _signed_in(browser, live, javascript=False)
         _tick_and_choose(page, live)
         page.click("#bulk-form button[type=submit]")
-        page.wait_for_url("**/north/migrations/bulk/*")
+        _confirm(page)
         for _ in range(100):  # no polling without JavaScript: the reader reloads
             if "Finished." in page.inner_text("#progress"):
                 break

@@ -240,6 +240,13 @@ def test_main_pages_fit_a_phone_and_a_desktop_and_pass_axe(site, language):
     page.goto(f"{base}/northwind/clients/{site['record']}")
     open_editor_with_error(page)
     problems += problems_of(page, "inline edit with an error")
+    # The bulk bar's confirmation (the answer to a post: reached through the list).
+    page.goto(f"{base}/northwind/clients")
+    page.check("#results tbody input[name=client_ids] >> nth=0")
+    page.select_option("#bulk-form select[name=target]", str(site["premium"]))
+    page.click("#bulk-form button[type=submit]")
+    page.wait_for_selector("form.actions input[name=confirmed]", state="attached")
+    problems += problems_of(page, "bulk migration confirmation")
     page.context.close()
     assert not problems, "\n".join(problems)
 

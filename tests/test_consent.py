@@ -9,12 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.brand_migration import rules, scheduling
+from portal.brand_migration import bulk, rules, scheduling
 from portal.db import commit
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
     Brand,
+    BulkItem,
+    BulkJob,
     Client,
     ClientGroup,
     Migration,
@@ -23,7 +25,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from tests.conftest import login
+from tests.conftest import login, make_client
 from tests.test_brand_migration import setup as brand_setup
 
 setup = brand_setup  # the fixture: two brands of one tree, a third, a client with contacts
@@ -281,3 +283,88 @@ def test_a_cancelled_transfer_kills_the_clients_link(app, client, mailbox, trees
     client.post(f"/north/migrations/{migration_id}/cancel")
     assert get_migration(app, migration_id).state == S.CANCELLED
     assert app.test_client().get(link.group(1), follow_redirects=True).status_code == 410
+
+
+def test_a_bulk_job_into_another_tree_hands_its_clients_over_to_the_agreement(app, client, trees):
+    """The job ends when every client is started: those waiting for the target brand's
+    agreement are counted as waiting (not failed, not running forever), and each settles
+    as its transfer is accepted, refused or expires."""
+    with app.app_context():
+        north = db.session.get(Brand, trees["north"])
+        first = db.session.get(Client, trees["client"])
+        names = ["Berry Vans", "Cole Trucks"]
+        others = [
+            make_client(
+                north,
+                name=name,
+                account_manager_id=first.account_manager_id,
+                login_email=f"{name.split()[0].lower()}@example.test",
+                client_group_id=trees["gold"],
+            ).id
+            for name in names
+        ]
+        job = bulk.create_job(
+            north,
+            db.session.get(Brand, trees["other"]),
+            db.session.get(User, trees["admin"]),
+            [trees["client"], *others],
+        )
+        db.session.commit()
+        job_id = job.id
+        assert bulk.run_job(job_id, job.lease_owner)
+        db.session.expire_all()
+        job = db.session.get(BulkJob, job_id)
+        assert job.finished_at is not None and job.lease_owner is None  # nothing left to run
+        assert bulk.counts(job) == {
+            "migrated": 0,
+            "refused": 0,
+            "failed": 0,
+            "waiting": 3,
+            "pending": 0,
+            "processed": 3,
+        }
+        assert bulk.resume_stopped_jobs() == 0  # the sweep leaves a finished job alone
+        waiting = dict(
+            db.session.execute(
+                select(BulkItem.client_name, BulkItem.migration_id).where(BulkItem.job_id == job_id)
+            ).all()
+        )
+    login(client, "north", "root@platform.test")
+    asked = client.post(
+        "/north/migrations/bulk", data={"target": trees["other"], "client_ids": others}
+    ).text
+    assert "Migrate 2 clients from Northwind to Other Co?" in asked
+    assert "belongs to another brand tree: the migration waits until Other Co agrees" in asked
+    page = client.get(f"/north/migrations/bulk/{job_id}").text
+    assert "3 waiting for agreement" in page
+    assert page.count("Waiting for Other Co to agree to the transfer.") == 3  # each one's why
+    assert "Finished. 3 clients wait for Other Co to agree to the transfer" in page
+    assert "every 1s" not in page  # it stops polling
+    # The target brand accepts one and refuses another; nobody answers for the third.
+    other = app.test_client()
+    login(other, "other", "admin@other.test")
+    other.post(f"/other/transfers/{waiting['Acme Haulage']}/accept")
+    other.post(
+        f"/other/transfers/{waiting['Berry Vans']}/refuse",
+        data={"reason": "Berry is not our customer"},
+    )
+    with app.app_context():
+        scheduling.run_due(now=utcnow() + timedelta(days=15))
+        results = dict(
+            db.session.execute(
+                select(BulkItem.client_name, BulkItem.result).where(BulkItem.job_id == job_id)
+            ).all()
+        )
+        assert results == {
+            "Acme Haulage": "migrated",
+            "Berry Vans": "refused",
+            "Cole Trucks": "refused",
+        }
+        job = db.session.get(BulkJob, job_id)
+        assert job.processed == job.total == 3
+        counts = bulk.counts(job)
+        assert counts["processed"] == sum(counts[r] for r in bulk.RESULTS) == 3
+    page = client.get(f"/north/migrations/bulk/{job_id}").text
+    assert "1 migrated" in page and "2 refused" in page and "waiting" not in page
+    assert "Berry is not our customer" in page
+    assert "Nobody agreed to the transfer in time." in page

@@ -74,7 +74,8 @@ def test_a_bulk_job_runs_on_an_rq_worker(app_config, redis_db, app, monkeypatch)
     with web.app_context():
         premium_id = db.session.scalar(select(Brand.id).where(Brand.slug == "premium"))
     response = http.post(
-        "/north/migrations/bulk", data={"target": premium_id, "client_ids": [str(i) for i in ids]}
+        "/north/migrations/bulk",
+        data={"target": premium_id, "client_ids": [str(i) for i in ids], "confirmed": "1"},
     )
     assert response.status_code == 302
     with web.app_context():
@@ -118,7 +119,8 @@ def test_a_bulk_job_whose_rq_worker_died_is_finished_by_the_next_worker(
     http = web.test_client()
     login(http, "north", "root@platform.test")
     http.post(
-        "/north/migrations/bulk", data={"target": premium_id, "client_ids": [str(i) for i in ids]}
+        "/north/migrations/bulk",
+        data={"target": premium_id, "client_ids": [str(i) for i in ids], "confirmed": "1"},
     )
     state = kill_at(monkeypatch, crash_at)
     queue = Queue("portal", connection=redis_db)

@@ -195,6 +195,7 @@ def _bulk_job_runs_once_on_a_worker(app, a, b, fleet) -> None:
         {
             "target": fleet["premium"],
             "client_ids": [str(i) for i in fleet["clients"]],
+            "confirmed": "1",
             "csrf_token": csrf_token_from(page),
         },
     )

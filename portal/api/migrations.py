@@ -158,7 +158,8 @@ def start_bulk_job(payload):
 @blp.response(200, schemas.BulkJob)
 @answers(403, 404)
 def get_bulk_job(job_id: int):
-    """A bulk job's progress: how many clients are waiting, migrated, refused or failed."""
+    """A bulk job's progress: how many clients are pending, migrated, refused, failed or
+    waiting for a target brand's agreement."""
     return _job(get_or_404(BulkJob, job_id))
 
 

@@ -339,5 +339,8 @@ class BulkJob(Schema):
     counts = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.Integer(),
-        metadata={"description": "Clients by result: pending, migrated, refused, failed."},
+        metadata={
+            "description": "Clients by result: pending, migrated, refused, failed, waiting "
+            "(for the agreement of a target brand in another brand tree)."
+        },
     )

@@ -6,20 +6,22 @@ migrations opened, the refusals written), then the chunk's migrations are run to
 (rules.advance, which settles each item as its migration ends). A runner that dies leaves the
 lease to run out: the sweep (resume_stopped_jobs), an operator's Resume or `flask jobs resume`
 claims it again and the new runner carries on where the last commit left it, so every item is
-processed once. The counts are the items' own: processed = migrated + refused + failed.
+processed once. The counts are the items' own: processed = migrated + refused + failed +
+waiting (for a target brand's agreement); the job ends when nothing is left pending.
 """
 
 from __future__ import annotations
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, jobs
 from portal.brand_migration import rules
-from portal.brand_migration.checks import taken_user_ids
+from portal.brand_migration.checks import refusal_reason, taken_user_ids
 from portal.db import transaction, widen_brand_scope
 from portal.extensions import db
 from portal.models import (
@@ -35,7 +37,14 @@ from portal.outbox import emails
 
 CHUNK = 250  # clients per transaction of each step
 MAX_ERROR = 500
-RESULTS = ("migrated", "refused", "failed")
+# An item's result once processed (pending before): "waiting" hands the client over to the
+# agreement of a target brand in another brand tree; it settles again when that ends.
+RESULTS = {
+    "migrated": _l("Migrated"),
+    "refused": _l("Refused"),
+    "failed": _l("Failed"),
+    "waiting": _l("Waiting for agreement"),
+}
 
 
 def create_job(source: Brand, target: Brand, user: User, client_ids) -> BulkJob:
@@ -43,11 +52,7 @@ def create_job(source: Brand, target: Brand, user: User, client_ids) -> BulkJob:
     waits in another unfinished job is refused here, with that job's number."""
     # The job, started from here, will move clients into the target (portal.jobs).
     widen_brand_scope(source.id, target.id)
-    wanted = set(client_ids)
-    clients = db.session.execute(
-        select(Client.id, Client.name).where(Client.brand_id == source.id)
-    ).all()
-    clients = [(cid, name) for cid, name in clients if cid in wanted]
+    clients = clients_in(source, client_ids)
     busy = _waiting_elsewhere([cid for cid, _name in clients])
     job = BulkJob(
         source_brand_id=source.id,
@@ -85,6 +90,16 @@ def create_job(source: Brand, target: Brand, user: User, client_ids) -> BulkJob:
         actor_id=user.id,
     )
     return job
+
+
+def clients_in(source: Brand, client_ids) -> list[tuple[int, str]]:
+    """(id, name) of those clients that are the source brand's: an id of another brand, or
+    of nobody, is no part of a job."""
+    wanted = set(client_ids)
+    clients = db.session.execute(
+        select(Client.id, Client.name).where(Client.brand_id == source.id)
+    ).all()
+    return [(cid, name) for cid, name in clients if cid in wanted]
 
 
 def _waiting_elsewhere(client_ids: list[int]) -> dict[int, int]:
@@ -233,11 +248,6 @@ def _start_items(job, items, user, target, memo, owner) -> set[str]:
 
 def job_source_name(job: BulkJob) -> str:
     return db.session.get(Brand, job.source_brand_id).name
-
-
-def refusal_reason(checks) -> str:
-    """What is wrong, in the words of each failing check's detail."""
-    return " ".join(c.detail or c.label for c in checks if not c.ok)
 
 
 def _finish_started(job: BulkJob, user: User, owner: str, keep_alive) -> None:

@@ -102,6 +102,11 @@ class Check:
         return stored
 
 
+def refusal_reason(checks) -> str:
+    """What is wrong, in the words of each failing check's detail."""
+    return " ".join(c.detail or c.label for c in checks if not c.ok)
+
+
 def may_migrate(user: User, brand: Brand) -> bool:
     return holds(user, brand, "migrations.create")
 

@@ -131,6 +131,7 @@ def _decide(migration, party, accept: bool, reason: str, *, actor_id, who) -> No
         rules._transition(migration, S.REFUSED, actor_id, note=party.reason)
     elif all(c.decision == "accepted" for c in migration.consents):
         _go_ahead(migration, actor_id)
+    rules.settle_bulk_items([migration])  # a bulk item waiting for this answer
 
 
 def _go_ahead(migration: Migration, actor_id: int | None) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import selectinload
@@ -27,12 +28,19 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, jobs
 from portal.brand_migration import notify
-from portal.brand_migration.checks import all_pass, run_checks, target_group_for
+from portal.brand_migration.checks import (
+    Check,
+    all_pass,
+    refusal_reason,
+    run_checks,
+    target_group_for,
+)
 from portal.db import after_commit, rollback, transaction, widen_brand_scope
 from portal.extensions import db
 from portal.locale import local_today
 from portal.models import (
     OPEN_STATES,
+    WAITING_STATES,
     Asset,
     Brand,
     BulkItem,
@@ -179,8 +187,9 @@ def start_many(
             created_by_id=user.id,
             checks=[c.as_dict() for c in checks],
             source_client_group_id=client.client_group_id,
-            lease_owner=owner,
-            lease_until=lease_until,
+            # The runner runs only what starts now; a waiting one is claimed when it starts.
+            lease_owner=owner if state == S.REQUESTED else None,
+            lease_until=lease_until if state == S.REQUESTED else None,
         )
         # A new object's list: appending loads nothing.
         migration.events.append(MigrationEvent(to_state=state, actor_id=user.id, note=reason))
@@ -466,25 +475,51 @@ def _as_stored(migrations: list[Migration]) -> list[Migration]:
     return [m for m in migrations if m.is_open]
 
 
+# A bulk item's result by its migration's state. "waiting": handed over to the agreement of
+# the target brand (or to a date); the item settles again when the migration ends.
+BULK_RESULTS = (
+    ("migrated", {S.COMPLETED, S.ROLLED_BACK}),
+    ("failed", {S.FAILED, S.CANCELLED}),
+    ("refused", {S.REFUSED, S.EXPIRED}),
+    ("waiting", set(WAITING_STATES)),
+)
+
+
 def settle_bulk_items(migrations: list[Migration]) -> None:
-    """The bulk items of migrations that ended get their result, and their jobs their counts
-    (in the transaction of the step that ended them)."""
-    ended = [m for m in migrations if m.bulk_job_id is not None and not m.is_open]
-    if not ended:
+    """The bulk items of migrations that ended, or that now wait, get their result and why,
+    and their jobs their counts (in the transaction of the step that settled them)."""
+    settled = [m for m in migrations if m.bulk_job_id is not None and not m.is_open]
+    if not settled:
         return
-    for result, states in (
-        ("migrated", {S.COMPLETED, S.ROLLED_BACK}),
-        ("failed", {S.FAILED, S.CANCELLED}),
-    ):
-        ids = [m.id for m in ended if m.state in states]
-        if ids:
+    for result, states in BULK_RESULTS:
+        by_message: dict[str | None, list[int]] = {}
+        for migration in settled:
+            if migration.state in states:
+                by_message.setdefault(_bulk_item_message(migration), []).append(migration.id)
+        for message, ids in by_message.items():
             db.session.execute(
                 update(BulkItem)
-                .where(BulkItem.migration_id.in_(ids), BulkItem.result == "pending")
-                .values(result=result)
+                .where(BulkItem.migration_id.in_(ids), BulkItem.result.in_(("pending", "waiting")))
+                .values(result=result, message=message)
                 .execution_options(synchronize_session=False)
             )
-    count_bulk_jobs({m.bulk_job_id for m in ended})
+    count_bulk_jobs({m.bulk_job_id for m in settled})
+
+
+def _bulk_item_message(migration: Migration) -> str | None:
+    """Why a bulk item was refused after it started, in its job's language (a waiting item's
+    page says why it waits, in the reader's)."""
+    if migration.state not in (S.REFUSED, S.EXPIRED):
+        return None
+    creator = migration.created_by
+    with force_locale((creator and creator.locale) or migration.source_brand.default_locale):
+        if migration.state == S.EXPIRED:
+            return gettext("Nobody agreed to the transfer in time.")
+        refusal = next((c for c in migration.consents if c.decision == "refused"), None)
+        if refusal is not None:
+            return refusal.reason or gettext("The transfer was refused.")
+        checks = [Check(**stored) for stored in migration.checks or []]
+        return refusal_reason(checks) or gettext("The checks failed again.")
 
 
 def count_bulk_jobs(job_ids) -> None:

@@ -53,6 +53,7 @@ def begin(migration: Migration, actor_id: int | None, note: str | None = None) -
         return True
     failed = ", ".join(c.key for c in checks if not c.ok) or "client"
     rules._transition(migration, S.REFUSED, actor_id, note=failed)
+    rules.settle_bulk_items([migration])
     return False
 
 
@@ -99,6 +100,7 @@ def expire(migration: Migration) -> None:
         if consent.decision == "pending":
             consent.decision = "expired"
     rules._transition(migration, S.EXPIRED, None)
+    rules.settle_bulk_items([migration])
 
 
 def _claim(migration_id: int, state: MigrationState) -> Migration | None:

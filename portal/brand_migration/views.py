@@ -135,7 +135,7 @@ def index():
     elif state == "open":
         query = query.where(Migration.state.in_(OPEN_STATES))
     migrations = db.session.scalars(query.order_by(Migration.id.desc()).limit(200)).all()
-    jobs = db.session.scalars(
+    bulk_jobs = db.session.scalars(
         scoped(BulkJob)
         .options(selectinload(BulkJob.target_brand))
         .order_by(BulkJob.id.desc())
@@ -151,7 +151,7 @@ def index():
         deliveries=notify.deliveries(migrations),
         untold=notify.untold_of_brand(g.brand),
         coming_up=scheduling.coming_up(scoped(Migration)),
-        jobs=jobs,
+        bulk_jobs=bulk_jobs,
         state=state,
         states=list(MigrationState),
         stopped=len(_stopped_migration_ids()),
@@ -281,14 +281,23 @@ def bulk_start():
     if not EmptyForm().validate_on_submit():
         abort(400)
     target = next((b for b in _targets() if str(b.id) == request.form.get("target")), None)
+    params = ClientSearchForm(request.form).cleaned()  # the list the clients were ticked in
     if request.form.get("all_matching"):
-        params = ClientSearchForm(request.form).cleaned()
         client_ids = matching_ids(**params)
     else:
         client_ids = [i for i in map(parse_id, request.form.getlist("client_ids")) if i]
     if target is None or not client_ids:
         flash(_("Choose the clients and a target brand."), "error")
         return _go(url_for("clients.index"))
+    if not request.form.get("confirmed"):  # what will happen, asked first (as for one client)
+        return render_template(
+            "brand_migration/confirm_bulk.html",
+            target=target,
+            count=len(bulk.clients_in(g.brand, client_ids)),
+            needs_agreement=g.brand.tree_root_id() != target.tree_root_id(),
+            carried=[(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"],
+            back=url_for("clients.index", **ClientSearchForm.list_args(params)),
+        )
     job = bulk.create_job(g.brand, target, current_user, client_ids)
     after_commit(lambda: bulk.enqueue_run(job))
     return _go(url_for("brand_migration.bulk_job", job_id=job.id))
@@ -345,12 +354,6 @@ DIFFERENCES = {
     "client_brand": _l("Client not in the new brand"),
     "client_group": _l("Client permission group not mapped"),
 }
-RESULTS = {
-    "migrated": _l("Migrated"),
-    "refused": _l("Refused"),
-    "failed": _l("Failed"),
-    "pending": _l("Waiting"),
-}
 
 
 @bp.context_processor
@@ -360,5 +363,5 @@ def labels():
         "check_labels": {key: label for key, (label, _fix) in CHECKS.items()},
         "difference_labels": DIFFERENCES,
         "asset_status": lambda value: AssetStatus(value).label,
-        "result_label": lambda value: RESULTS.get(value, value),
+        "result_label": lambda value: bulk.RESULTS.get(value, value),
     }

@@ -70,6 +70,20 @@ class ClientSearchForm(FlaskForm):
             "per_page": int(ok(self.per, "25")),
         }
 
+    @staticmethod
+    def list_args(params: dict) -> dict:
+        """The query string of a list with these params, without defaults: the base of its
+        paging links, and of a link back to it."""
+        args = {
+            "q": params["q"],
+            "status": params["status"],
+            "payment": params["payment"],
+            "access": params["access"],
+            "sort": params["sort"] if params["sort"] != "name" else None,
+            "per": params["per_page"] if params["per_page"] != 25 else None,
+        }
+        return {key: value for key, value in args.items() if value}
+
 
 def record_form_class(fields, client):
     """The form class of some registry fields (their choices read for `client`)."""

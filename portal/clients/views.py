@@ -41,16 +41,7 @@ def index():
     page = search_clients(
         **params, after=request.args.get("after"), before=request.args.get("before")
     )
-    # The query string of this list, without defaults: the base of every paging link.
-    list_args = {
-        "q": params["q"],
-        "status": params["status"],
-        "payment": params["payment"],
-        "access": params["access"],
-        "sort": params["sort"] if params["sort"] != "name" else None,
-        "per": params["per_page"] if params["per_page"] != 25 else None,
-    }
-    list_args = {key: value for key, value in list_args.items() if value}
+    list_args = form.list_args(params)
     # The brands the bulk bar offers to migrate the ticked clients to.
     targets = (
         brands_where(current_user, "migrations.create", besides=g.brand)
