@@ -8,7 +8,13 @@ from flask_babel import gettext as _
 from portal.clients import bp, files, rules
 from portal.clients.collections import COLLECTIONS
 from portal.clients.fields import FIELD_TABS, FIELDS, editable_fields
-from portal.clients.forms import ClientLoginForm, PaymentForm, StatusForm, record_form
+from portal.clients.forms import (
+    ClientLoginForm,
+    PaymentForm,
+    StatusForm,
+    record_form,
+    validate_changes,
+)
 from portal.clients.queries import load_client_record
 from portal.clients.views import render_record
 from portal.edge import parse_id
@@ -87,7 +93,7 @@ def edit_tab(client_id: int, tab: str):
         abort(403)
     form = record_form(fields, client)
     message, status = None, 200
-    if form.validate_on_submit():
+    if form.is_submitted() and validate_changes(form):
         changes = {f.name: form[f.form_name].data for f in fields}
         # A change with consequences (the permission group) is asked about first, as the
         # inline editor's hx-confirm does with JavaScript.
