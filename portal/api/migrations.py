@@ -11,7 +11,6 @@ from __future__ import annotations
 from flask import abort, g, url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.api import schemas
@@ -166,17 +165,10 @@ def get_bulk_job(job_id: int):
 def _job(job: BulkJob) -> dict:
     counts = bulk.counts(job)
     counts.pop("processed")
-    slugs = dict(
-        db.session.execute(
-            select(Brand.id, Brand.slug).where(
-                Brand.id.in_((job.source_brand_id, job.target_brand_id))
-            )
-        ).all()
-    )
     return {
         "id": job.id,
-        "source_brand": slugs[job.source_brand_id],
-        "target_brand": slugs[job.target_brand_id],
+        "source_brand": job.source_brand.slug,
+        "target_brand": job.target_brand.slug,
         "created_at": job.created_at,
         "finished_at": job.finished_at,
         "total": job.total,

@@ -230,7 +230,7 @@ def _start_items(job, items, user, target, memo, owner) -> set[str]:
             item.result, item.message = "refused", _("The client was deleted.")
         elif client.brand_id != job.source_brand_id:
             item.result = "refused"
-            item.message = _("The client is no longer in %(brand)s.", brand=job_source_name(job))
+            item.message = _("The client is no longer in %(brand)s.", brand=job.source_brand.name)
         else:
             candidates.append(client)
     started, refused = rules.start_many(
@@ -244,10 +244,6 @@ def _start_items(job, items, user, target, memo, owner) -> set[str]:
         elif item.client_id in by_client:
             item.migration_id = by_client[item.client_id].id
     return {clients[m.client_id].provider_user_id for m in started}
-
-
-def job_source_name(job: BulkJob) -> str:
-    return db.session.get(Brand, job.source_brand_id).name
 
 
 def _finish_started(job: BulkJob, user: User, owner: str, keep_alive) -> None:

@@ -327,7 +327,7 @@ def bulk_job(job_id: int):
         counts=bulk.counts(job),
         items=items,
         stopped=bulk.is_stopped(job),
-        source=db.session.get(Brand, job.source_brand_id),
+        source=job.source_brand,
     )
 
 
