@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import event
 
 from portal.extensions import db
-from portal.models import ClientStatus, PaymentStatus
+from portal.models import Brand, Client, ClientStatus, PaymentStatus
 from tests.conftest import detach, login, make_asset, make_brand, make_client, make_user
 
 
@@ -53,10 +53,10 @@ def catalogue(app):
     return clients
 
 
-def names(
-    html: str,
-    candidates=("Łukasz Żółkiewski", "Transportes Silva Ltda", "Dupont Location", "Harris Haulage"),
-) -> list[str]:
+CANDIDATES = ("Łukasz Żółkiewski", "Transportes Silva Ltda", "Dupont Location", "Harris Haulage")
+
+
+def names(html: str, candidates=CANDIDATES) -> list[str]:
     """The client names in the page, in the order they appear."""
     found = [(html.index(n), n) for n in candidates if n in html]
     return [n for _, n in sorted(found)]
@@ -118,6 +118,23 @@ def test_access_badge_and_asset_count(signed_in):
     assert "3 devices" in page
     page = signed_in.get("/acme/clients?q=dupont").text
     assert "No access" in page and "0 devices" in page
+
+
+def test_the_access_filter_finds_who_cannot_sign_in_yet(app, signed_in, catalogue):
+    with app.app_context():  # Żółkiewski has access and a login; one without a login email
+        brand = catalogue[0].brand_id
+        client = db.session.get(Client, catalogue[0].id)
+        client.login_email, client.login_password_hash = "fleet@zolkiewski.example", "x"
+        make_client(db.session.get(Brand, brand), name="Nowak Transport", login_email=None)
+        db.session.commit()
+    everyone = (*CANDIDATES, "Nowak Transport")
+    page = signed_in.get("/acme/clients?access=yes").text
+    assert names(page, everyone) == ["Łukasz Żółkiewski", "Nowak Transport"]
+    page = signed_in.get("/acme/clients?access=no_sign_in").text
+    assert names(page, everyone) == ["Nowak Transport"]
+    assert '<option value="no_sign_in" selected>Cannot sign in yet</option>' in page
+    page = signed_in.get("/acme/clients?access=no").text
+    assert names(page, everyone) == ["Dupont Location", "Harris Haulage", "Transportes Silva Ltda"]
 
 
 @pytest.mark.parametrize(

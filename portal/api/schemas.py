@@ -15,6 +15,7 @@ from marshmallow import validate
 
 from portal.brand_migration import checks
 from portal.clients.fields import FIELDS
+from portal.clients.queries import ACCESS_FILTERS
 from portal.models import ClientStatus, MigrationState, PaymentStatus
 
 
@@ -131,7 +132,10 @@ class ClientQuery(Schema):
     q = ma.fields.String(load_default="", validate=validate.Length(max=200))
     status = ma.fields.String(validate=validate.OneOf([s.value for s in ClientStatus]))
     payment = ma.fields.String(validate=validate.OneOf([p.value for p in PaymentStatus]))
-    access = ma.fields.String(validate=validate.OneOf(["yes", "no"]))
+    access = ma.fields.String(
+        validate=validate.OneOf(ACCESS_FILTERS),
+        metadata={"description": "yes, no, or no_sign_in: has access but no login or password."},
+    )
     sort = ma.fields.String(
         load_default="name", validate=validate.OneOf(["name", "-name", "created", "-created"])
     )

@@ -50,6 +50,7 @@ class ClientSearchForm(FlaskForm):
             SelectChoice("", _l("With or without access")),
             SelectChoice("yes", _l("Has access")),
             SelectChoice("no", _l("No access")),
+            SelectChoice("no_sign_in", _l("Cannot sign in yet")),
         ]
         self.sort.choices = [SelectChoice(value, label) for value, label in SORTS.items()]
         self.per.choices = [SelectChoice(str(n)) for n in PAGE_SIZES]

@@ -313,14 +313,23 @@ def _capped_count(query) -> int:
     return db.session.scalar(select(func.count()).select_from(capped.subquery()))
 
 
+# The list's access filter (the form and the API): may use the tracking platform, may not,
+# may but cannot sign in yet (no login email or no password).
+ACCESS_FILTERS = ("yes", "no", "no_sign_in")
+
+
 def _filters(*, status=None, payment=None, access=None) -> list:
     filters = []
     if status:
         filters.append(Client.status == status)
     if payment:
         filters.append(Client.payment_status == payment)
-    if access:
-        filters.append(Client.has_access if access == "yes" else ~Client.has_access)
+    if access == "yes":
+        filters.append(Client.has_access)
+    elif access == "no":
+        filters.append(~Client.has_access)
+    elif access == "no_sign_in":  # may use the platform, but has no login or password yet
+        filters.append(Client.has_access & Client.sign_in_incomplete)
     return filters
 
 

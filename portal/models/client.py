@@ -13,6 +13,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     event,
+    or_,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -126,6 +127,18 @@ class Client(db.Model):
     def _has_access_expression(cls):
         return and_(
             cls.status == ClientStatus.ACTIVE, cls.payment_status == PaymentStatus.UP_TO_DATE
+        )
+
+    @hybrid_property
+    def sign_in_incomplete(self) -> bool:
+        """No login email, or no password yet (sign_in_missing says which)."""
+        return self.sign_in_missing is not None
+
+    @sign_in_incomplete.inplace.expression
+    @classmethod
+    def _sign_in_incomplete_expression(cls):
+        return or_(
+            cls.login_email.is_(None), cls.login_email == "", cls.login_password_hash.is_(None)
         )
 
     @property
