@@ -368,3 +368,18 @@ def test_a_bulk_job_into_another_tree_hands_its_clients_over_to_the_agreement(ap
     assert "1 migrated" in page and "2 refused" in page and "waiting" not in page
     assert "Berry is not our customer" in page
     assert "Nobody agreed to the transfer in time." in page
+
+
+def test_the_confirmation_says_a_transfer_to_another_tree_waits_for_agreement(
+    app, client, trees
+):
+    login(client, "north", "root@platform.test")
+    url = f"/north/clients/{trees['client']}/migrate"
+    outside = client.post(url, data={"target": trees["other"]}).text
+    assert "Migrate Acme Haulage from Northwind to Other Co?" in outside
+    assert "Other Co belongs to another brand tree" in outside
+    inside = client.post(url, data={"target": trees["premium"]}).text
+    assert "Migrate Acme Haulage from Northwind to Northwind Premium?" in inside
+    assert "another brand tree" not in inside
+    with app.app_context():  # asking started nothing
+        assert db.session.scalar(select(Migration.id)) is None

@@ -220,11 +220,16 @@ def first_state(source: Brand, target: Brand, preferred_date, rollback_of) -> Mi
     """Where a new migration starts: awaiting agreement when it leaves its brand tree (a brand
     and its sub-brands agree among themselves; moving back was agreed already), scheduled
     when its preferred date is still to come, else requested (it runs at once)."""
-    if rollback_of is None and source.tree_root_id() != target.tree_root_id():
+    if rollback_of is None and needs_agreement(source, target):
         return S.AWAITING_CONSENT
     if preferred_date is not None and preferred_date > local_today():
         return S.SCHEDULED
     return S.REQUESTED
+
+
+def needs_agreement(source: Brand, target: Brand) -> bool:
+    """A transfer out of the source's brand tree waits for the target brand's agreement."""
+    return source.tree_root_id() != target.tree_root_id()
 
 
 def ask_for_consent(migration: Migration, client: Client, user: User) -> None:

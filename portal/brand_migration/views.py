@@ -106,7 +106,11 @@ def migrate_start(client_id: int):
         return _render_migrate(client, form, target, checks, status=422)
     if not request.form.get("confirmed"):
         return render_template(
-            "brand_migration/confirm_start.html", client=client, form=form, target=target
+            "brand_migration/confirm_start.html",
+            client=client,
+            form=form,
+            target=target,
+            needs_agreement=rules.needs_agreement(client.brand, target),
         )
     try:
         migration = rules.start(
@@ -294,7 +298,7 @@ def bulk_start():
             "brand_migration/confirm_bulk.html",
             target=target,
             count=len(bulk.clients_in(g.brand, client_ids)),
-            needs_agreement=g.brand.tree_root_id() != target.tree_root_id(),
+            needs_agreement=rules.needs_agreement(g.brand, target),
             carried=[(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"],
             back=url_for("clients.index", **ClientSearchForm.list_args(params)),
         )
