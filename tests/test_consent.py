@@ -370,9 +370,7 @@ def test_a_bulk_job_into_another_tree_hands_its_clients_over_to_the_agreement(ap
     assert "Nobody agreed to the transfer in time." in page
 
 
-def test_the_confirmation_says_a_transfer_to_another_tree_waits_for_agreement(
-    app, client, trees
-):
+def test_the_confirmation_says_a_transfer_to_another_tree_waits_for_agreement(app, client, trees):
     login(client, "north", "root@platform.test")
     url = f"/north/clients/{trees['client']}/migrate"
     outside = client.post(url, data={"target": trees["other"]}).text
