@@ -441,18 +441,24 @@ def request_check(imp: ClientImport) -> None:
     imp.accepted = imp.processed = 0
 
 
-def _check_rows(imp: ClientImport, brand, rows: list[ClientImportRow]) -> None:
-    """One chunk of the dry run: each row's verdict and reasons; nothing else changes."""
+def _with_clients(imp: ClientImport, brand, rows: list[ClientImportRow]):
+    """Each row with its values and the client its user ID names (None: a new client), the
+    clients of the chunk read in one statement: where checking and applying both start."""
     values = {row.id: _values(imp, row) for row in rows}
     existing = _clients_by_user_id(
         brand.id, {v.get("provider_user_id", "") for v in values.values()}
     )
+    for row in rows:
+        yield row, values[row.id], existing.get(values[row.id].get("provider_user_id", ""))
+
+
+def _check_rows(imp: ClientImport, brand, rows: list[ClientImportRow]) -> None:
+    """One chunk of the dry run: each row's verdict and reasons; nothing else changes."""
     reason = _("Imported from %(file)s", file=imp.file_name)
     forms: dict = {}
     with db.session.no_autoflush:
-        for row in rows:
-            client = existing.get(values[row.id].get("provider_user_id", ""))
-            check = RowCheck(values[row.id], client, brand, reason, forms)
+        for row, values, client in _with_clients(imp, brand, rows):
+            check = RowCheck(values, client, brand, reason, forms)
             if client is not None and client.frozen_by_migration_id is not None:
                 check.errors.append(["", str(rules.FrozenRecord.message)])
             row.verdict = check.verdict
@@ -535,21 +541,16 @@ def _run_chunk(import_id: int, owner: str) -> bool:
 
 
 def _apply_rows(imp: ClientImport, brand, rows: list[ClientImportRow]) -> None:
-    values = {row.id: _values(imp, row) for row in rows}
-    existing = _clients_by_user_id(
-        brand.id, {v.get("provider_user_id", "") for v in values.values()}
-    )
     reason = _("Imported from %(file)s", file=imp.file_name)
     forms: dict = {}
-    for row in rows:
-        client = existing.get(values[row.id].get("provider_user_id", ""))
+    for row, values, client in _with_clients(imp, brand, rows):
         row.errors, row.state = [], "failed"
         if (client is None) != (row.verdict == "create") or (
             client is not None and client.version != row.client_version
         ):
             row.errors = [["", _("This client changed since the check: check the file again.")]]
             continue
-        check = RowCheck(values[row.id], client, brand, reason, forms)
+        check = RowCheck(values, client, brand, reason, forms)
         if check.errors:
             row.errors = check.errors
             continue
