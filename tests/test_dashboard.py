@@ -232,6 +232,18 @@ def test_every_figure_matches_the_data_after_a_mix_of_changes(app, client, brand
     assert _chart_table(page, "added")[-1][1] == "7"
 
 
+def failed_email(brand_id: int) -> OutboxEmail:
+    """An email of the brand's outbox that could not be delivered."""
+    return OutboxEmail(
+        brand_id=brand_id,
+        recipient="a@b.example",
+        locale="en",
+        subject="S",
+        body="B",
+        status="failed",
+    )
+
+
 def _stat(page: str, label: str) -> str:
     match = re.search(
         rf'<span class="stat-label">{re.escape(label)}</span> <strong class="stat-value">([^<]+)',
@@ -298,16 +310,7 @@ def test_a_dashboard_runs_a_fixed_number_of_queries(app, client, brands):
                 north, name=f"C{i}", status=ClientStatus.BLOCKED if i % 3 else ClientStatus.ACTIVE
             )
             make_asset(north, c if i % 2 else None)
-        db.session.add(
-            OutboxEmail(
-                brand_id=north.id,
-                recipient="a@b.example",
-                locale="en",
-                subject="S",
-                body="B",
-                status="failed",
-            )
-        )
+        db.session.add(failed_email(north.id))
         db.session.commit()
     with count_queries(app) as full:
         page = client.get("/north/")
@@ -340,22 +343,8 @@ def test_attention_counts_link_to_the_lists_to_act_on(app, client, brands):
                     target_brand_id=premium.id,
                     state=MigrationState.FAILED,
                 ),
-                OutboxEmail(
-                    brand_id=north.id,
-                    recipient="a@b.example",
-                    locale="en",
-                    subject="S",
-                    body="B",
-                    status="failed",
-                ),
-                OutboxEmail(
-                    brand_id=premium.id,
-                    recipient="a@b.example",
-                    locale="en",
-                    subject="S",
-                    body="B",
-                    status="failed",
-                ),
+                failed_email(north.id),
+                failed_email(premium.id),
             ]
         )
         db.session.commit()
@@ -378,16 +367,7 @@ def test_attention_counts_stop_at_the_cap(app, client, brands, monkeypatch):
     monkeypatch.setattr(figures, "ACTION_CAP", 2)
     with app.app_context():
         for _i in range(3):
-            db.session.add(
-                OutboxEmail(
-                    brand_id=brands["north"],
-                    recipient="a@b.example",
-                    locale="en",
-                    subject="S",
-                    body="B",
-                    status="failed",
-                )
-            )
+            db.session.add(failed_email(brands["north"]))
         db.session.commit()
     login(client, "north", "admin@north.test")
     assert _stat(client.get("/north/").text, "Failed emails") == "over 2"
