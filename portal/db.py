@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
-from sqlalchemy import String, cast, event, func, text
+from sqlalchemy import Engine, String, cast, event, func, text
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -164,7 +164,10 @@ def _apply_scope(connection, value: str) -> None:
 def _scope_transaction(session, transaction, connection) -> None:
     """Each transaction starts in the scope, set once. An empty scope needs no statement: a
     transaction starts with none (nothing may SET portal.brands for a role or a session)."""
-    if transaction.nested or not has_app_context():
+    if transaction.nested:
+        return
+    connection.info.pop(_WROTE, None)  # a new transaction has changed nothing yet
+    if not has_app_context():
         return
     value = _scope_value()
     if value:
@@ -192,13 +195,38 @@ def separate_transaction() -> Iterator:
 
 
 def finish_request(response):
-    """after_request, the last to run: commit a successful response, roll back any other."""
+    """after_request, the last to run: commit a successful response, roll back any other.
+    A transaction that changed nothing needs neither: the session's teardown ends it."""
     g._unit_of_work_open = False
-    if response.status_code < 400:
-        commit()
-    else:
+    if response.status_code >= 400:
         rollback()
+    elif _changed_anything():
+        commit()
     return response
+
+
+def _changed_anything() -> bool:
+    session = db.session()  # the request's Session, behind the scoped_session proxy
+    if session.info.get(_AFTER_COMMIT) or session.info.get(_ON_ROLLBACK):
+        return True
+    if session.new or session.dirty or session.deleted:  # the commit would flush them
+        return True
+    return session.get_transaction() is not None and bool(session.connection().info.get(_WROTE))
+
+
+_WROTE = "portal.wrote"  # on a connection: its transaction has sent a change
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_change(connection, cursor, statement, parameters, context, executemany) -> None:
+    """Every statement that may change something marks its connection's transaction (an ORM
+    flush, Core DML, a raw statement that is not a SELECT)."""
+    if context is None or connection.info.get(_WROTE):
+        return
+    if context.isinsert or context.isupdate or context.isdelete:
+        connection.info[_WROTE] = True
+    elif context.is_text and not statement.lstrip()[:6].upper().startswith("SELECT"):
+        connection.info[_WROTE] = True
 
 
 def _open_unit_of_work() -> None:
