@@ -44,13 +44,14 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_request_hooks(app)
 
-    from portal import api, jobs
+    from portal import api, jobs, throttle
     from portal.cli import register_commands
     from portal.errors import register_error_handlers
     from portal.templating import register_filters
 
     register_error_handlers(app)
     api.init_app(app)
+    throttle.confine_limiter(app)  # once every blueprint is known
     register_commands(app)
     register_filters(app)
     jobs.init_app(app)  # the sweep's thread, where this process sweeps
@@ -134,23 +135,34 @@ def _register_request_hooks(app: Flask) -> None:
 
     app.after_request(flashes_out_of_band)
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault(
+    # The same headers on every answer, built once (an answer that set one keeps its own).
+    fixed_headers = [
+        (
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
             "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if app.config["HSTS"]:
-            response.headers.setdefault(
-                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-            )
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.endpoint != "static":
-            response.vary.add("HX-Request")
-            response.vary.add("Cookie")
-        if current_user.is_authenticated and request.endpoint != "static":
+        ),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+    ]
+    if app.config["HSTS"]:
+        fixed_headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        present = {name.lower() for name, _ in headers}  # one pass; Headers looks up by scanning
+        for name, value in fixed_headers:
+            if name.lower() not in present:
+                headers.add(name, value)
+        if request.endpoint == "static":
+            return response
+        # The answer differs with htmx and with the session: no cache may mix them up.
+        if "vary" in present:
+            response.vary.update(("HX-Request", "Cookie"))
+        else:
+            headers.add("Vary", "HX-Request, Cookie")
+        if current_user.is_authenticated:
             # Pages behind sign-in carry personal data: no copy in any cache.
-            response.headers["Cache-Control"] = "no-store"
+            headers["Cache-Control"] = "no-store"
         return response

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from flask import request
+from flask import Flask, request
 from limits.storage import MovingWindowSupport, Storage
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,9 +23,8 @@ from portal.models import RateLimitHit
 
 hits = RateLimitHit.__table__
 
-# The only rate-limited requests: the sign-in's posts and the API's calls. Every other request
-# skips Flask-Limiter's bookkeeping (a sixth of a signed-in request's own time), so a limit
-# declared anywhere else must be named here too (tests/test_auth.py compares).
+# The only rate-limited requests: the sign-in's posts and the API's calls. A limit declared
+# anywhere else must be named here too (tests/test_auth.py compares).
 LIMITED_ENDPOINTS = frozenset({"auth.login"})  # their POSTs
 LIMITED_BLUEPRINTS = frozenset({"api_clients", "api_migrations"})
 
@@ -36,6 +35,25 @@ def not_limited() -> bool:
     if request.blueprint in LIMITED_BLUEPRINTS:
         return False
     return request.method != "POST" or request.endpoint not in LIMITED_ENDPOINTS
+
+
+def confine_limiter(app: Flask) -> None:
+    """Flask-Limiter hooks into every request of the app (a check before, headers after, its
+    context at teardown): moved to the blueprints that hold limits, the other requests skip its
+    bookkeeping altogether. Called once every blueprint is registered."""
+
+    def is_limiters(hook) -> bool:
+        bound_to = getattr(hook, "__self__", None)
+        partial_of = getattr(hook, "args", (None,))[:1]
+        return bound_to is limiter or partial_of == (limiter,)
+
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        moved = [hook for hook in hooks.get(None, []) if is_limiters(hook)]
+        if not moved:
+            continue
+        hooks[None] = [hook for hook in hooks[None] if not is_limiters(hook)]
+        for blueprint in LIMITED_BLUEPRINTS | {e.partition(".")[0] for e in LIMITED_ENDPOINTS}:
+            hooks.setdefault(blueprint, []).extend(moved)
 
 
 class DatabaseStorage(Storage, MovingWindowSupport):
