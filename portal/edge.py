@@ -54,14 +54,14 @@ def has_control_characters(text: str) -> bool:
 
 def refuse_control_characters() -> None:
     """before_request, first of all: no control character reaches a view or the database."""
-    values = itertools.chain(
-        (request.path,),
-        request.args.keys(),
-        itertools.chain.from_iterable(request.args.listvalues()),
-        request.form.keys(),
-        itertools.chain.from_iterable(request.form.listvalues()),
-        (upload.filename or "" for upload in request.files.values()),
-    )
+    values = [request.path]
+    if request.query_string:
+        values += request.args.keys()
+        values += itertools.chain.from_iterable(request.args.listvalues())
+    if request.content_length or request.mimetype:  # a body: a form, files
+        values += request.form.keys()
+        values += itertools.chain.from_iterable(request.form.listvalues())
+        values += (upload.filename or "" for upload in request.files.values())
     if any(has_control_characters(value) for value in values):
         abort(
             400,
