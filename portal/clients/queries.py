@@ -8,7 +8,7 @@ rows those found. A query of short words only, which no trigram can find, is the
 name: a range of the (brand, name) index.
 
 How much a page costs does not grow with the brand:
-- the count stops at COUNT_CAP (the page says "more than 10,000");
+- the count stops at COUNT_CAP (the page says "more than 10,000"), a common search's at FEW;
 - a page is a keyset range of the index of its sort order (`_beyond`), deep or not;
 - a search asks the index for its matches in the brand first, at most FEW + 1 of them. When
   there are no more, the page sorts those; when there are more, the matches are common and the
@@ -53,15 +53,16 @@ WALK = 1_000  # else the page's rows are looked for in this many rows of the lis
 @dataclass
 class ClientPage:
     clients: list[Client]
-    total: int  # COUNT_CAP + 1 stands for "more than COUNT_CAP"
+    total: int  # cap + 1 stands for "more than cap"
     next_cursor: str | None = None
     prev_cursor: str | None = None
     asset_counts: dict[int, int] = field(default_factory=dict)
+    cap: int = COUNT_CAP  # where the count stopped: FEW for a common search
 
     @property
     def more_than(self) -> int | None:
-        """COUNT_CAP when there are more clients than were counted, else None."""
-        return COUNT_CAP if self.total > COUNT_CAP else None
+        """The cap when there are more clients than were counted, else None."""
+        return self.cap if self.total > self.cap else None
 
 
 def _sqlite() -> bool:
@@ -245,6 +246,7 @@ def search_clients(
         return list(db.session.scalars(select_.where(*cursor).order_by(*order).limit(per_page + 1)))
 
     ids = search.index_ids(FEW + 1) if search.indexed else None
+    cap = COUNT_CAP
     if not search:
         total = _capped_count(query)
         rows = rows_of(query)
@@ -258,7 +260,7 @@ def search_clients(
         total = len(ids) if exact else _capped_count(query)
         rows = rows_of(query)
     else:  # common words: the next rows of the list hold the page's, as a rule
-        total = _search_count(search, query, filters)
+        total, cap = _search_count(search, query, filters), FEW
         rows = _walk(query, search, cursor, order, column, reverse, per_page)
         if rows is None:
             rows = rows_of(query.where(search.condition()))
@@ -267,7 +269,7 @@ def search_clients(
     rows = rows[:per_page]
     if backwards:
         rows.reverse()
-    page = ClientPage(clients=rows, total=total)
+    page = ClientPage(clients=rows, total=total, cap=cap)
     if rows:
         has_next = True if backwards else has_more
         has_prev = has_more if backwards else after_key is not None
@@ -299,17 +301,18 @@ def _walk(query, search: Search, cursor, order, column, reverse, per_page: int) 
 
 
 def _search_count(search: Search, query, filters) -> int:
-    """The brand's matches, counted up to COUNT_CAP + 1: from the FTS table alone when it
-    answers the whole search (SQLite), else as any count."""
-    if _sqlite() and filters == [] and not search.short_words and search.indexed:
-        matches = fts_brand_ids(g.brand.id, search.fts_query()).limit(COUNT_CAP + 1)
-        return db.session.scalar(select(func.count()).select_from(matches.subquery()))
-    return _capped_count(query.where(search.condition()))
+    """A common search's matches, counted no further than FEW + 1: the page says "more than
+    1,000", and a count up to COUNT_CAP would visit ten times as many rows (on PostgreSQL,
+    every one of them in the table) for a figure nobody pages through."""
+    if not (filters or search.short_words):  # the index's FEW + 1 ids were all matches
+        return FEW + 1
+    return _capped_count(query.where(search.condition()), cap=FEW)
 
 
-def _capped_count(query) -> int:
-    """How many rows `query` has, counting no further than COUNT_CAP + 1."""
-    capped = query.with_only_columns(Client.id).order_by(None).limit(COUNT_CAP + 1)
+def _capped_count(query, cap: int | None = None) -> int:
+    """How many rows `query` has, counting no further than `cap` (COUNT_CAP) + 1."""
+    cap = COUNT_CAP if cap is None else cap
+    capped = query.with_only_columns(Client.id).order_by(None).limit(cap + 1)
     return db.session.scalar(select(func.count()).select_from(capped.subquery()))
 
 
