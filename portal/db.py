@@ -28,10 +28,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
-from sqlalchemy import Engine, String, cast, event, func, text
+from sqlalchemy import String, cast, event, func, text
 from sqlalchemy.orm import Session
 
-from portal.extensions import db
+from portal.extensions import WROTE, db
 
 _AFTER_COMMIT = "portal.after_commit"
 _ON_ROLLBACK = "portal.on_rollback"
@@ -166,7 +166,6 @@ def _scope_transaction(session, transaction, connection) -> None:
     transaction starts with none (nothing may SET portal.brands for a role or a session)."""
     if transaction.nested:
         return
-    connection.info.pop(_WROTE, None)  # a new transaction has changed nothing yet
     if not has_app_context():
         return
     value = _scope_value()
@@ -177,8 +176,10 @@ def _scope_transaction(session, transaction, connection) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _scope_ends(session, transaction) -> None:
-    if transaction.parent is None and has_app_context():
-        g.pop("_brand_scope_in_force", None)
+    if transaction.parent is None:
+        session.info.pop(WROTE, None)  # the next transaction has changed nothing yet
+        if has_app_context():
+            g.pop("_brand_scope_in_force", None)
 
 
 @contextmanager
@@ -211,22 +212,12 @@ def _changed_anything() -> bool:
         return True
     if session.new or session.dirty or session.deleted:  # the commit would flush them
         return True
-    return session.get_transaction() is not None and bool(session.connection().info.get(_WROTE))
+    return bool(session.info.get(WROTE))
 
 
-_WROTE = "portal.wrote"  # on a connection: its transaction has sent a change
-
-
-@event.listens_for(Engine, "before_cursor_execute")
-def _note_change(connection, cursor, statement, parameters, context, executemany) -> None:
-    """Every statement that may change something marks its connection's transaction (an ORM
-    flush, Core DML, a raw statement that is not a SELECT)."""
-    if context is None or connection.info.get(_WROTE):
-        return
-    if context.isinsert or context.isupdate or context.isdelete:
-        connection.info[_WROTE] = True
-    elif context.is_text and not statement.lstrip()[:6].upper().startswith("SELECT"):
-        connection.info[_WROTE] = True
+@event.listens_for(Session, "after_flush")
+def _note_flush(session, flush_context) -> None:
+    session.info[WROTE] = True  # a flush runs only when there is something to write
 
 
 def _open_unit_of_work() -> None:
