@@ -12,7 +12,7 @@ at import: building a SELECT costs more than running it.
 
 from __future__ import annotations
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 from flask_login import current_user
 from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload
@@ -102,12 +102,11 @@ def session_and_brand(key: str) -> StaffSession | None:
 
 def add_brand(endpoint, values) -> None:
     """url_defaults: url_for() fills in the brand of the request."""
-    if "brand_slug" in values or g.get("brand") is None:
+    if "brand_slug" in values:
         return
-    from flask import current_app
-
-    if current_app.url_map.is_endpoint_expecting(endpoint, "brand_slug"):
-        values["brand_slug"] = g.brand.slug
+    brand = g.get("brand")
+    if brand is not None and current_app.url_map.is_endpoint_expecting(endpoint, "brand_slug"):
+        values["brand_slug"] = brand.slug
 
 
 def check_membership() -> None:
