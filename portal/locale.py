@@ -95,15 +95,19 @@ def country_choices() -> list[SelectChoice]:
 def catalog():
     """The translations of the request's language, found once per request and language.
 
-    Flask-Babel finds them again on every call (context lookups, the locale made a string),
-    and a list page translates a few hundred strings. Keyed by the locale object, so that
-    force_locale (an email in its recipient's language) gets its own."""
+    Flask-Babel finds them again on every call (three context lookups, the locale made a
+    string), and a list page translates a few hundred strings. Known while the locale object
+    Flask-Babel holds for the context stays the same, so that force_locale (an email in its
+    recipient's language) gets its own."""
     if not has_app_context():
         return get_translations()
-    locale = get_locale()
-    known = g.get("_catalog")
-    if known is None or known[0] is not locale:
-        known = g._catalog = (locale, get_translations())
+    context = g._get_current_object()  # one lookup through the proxy, not one per attribute
+    known = getattr(context, "_catalog", None)
+    babel = getattr(context, "_flask_babel", None)  # Flask-Babel's state of this context
+    if known is None or known[0] is not getattr(babel, "babel_locale", None):
+        get_locale()  # sets babel_locale when not yet chosen
+        babel = context._flask_babel
+        known = context._catalog = (babel.babel_locale, get_translations())
     return known[1]
 
 
