@@ -78,8 +78,10 @@ def _init_extensions(app: Flask) -> None:
     install_template_gettext(app)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
+    from portal.auth.cookie import SignedCookieSessions
     from portal.auth.rules import load_session_user
 
+    app.session_interface = SignedCookieSessions()
     login_manager.init_app(app)
     login_manager.user_loader(load_session_user)
     login_manager.login_view = "auth.login"

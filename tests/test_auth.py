@@ -7,7 +7,7 @@ from portal.auth import rules
 from portal.db import transaction
 from portal.extensions import db
 from portal.models import AuditEvent, StaffSession, User, utcnow
-from tests.conftest import PASSWORD, login, make_user
+from tests.conftest import PASSWORD, login, make_brand, make_user
 
 
 def test_sign_in_opens_the_dashboard(client, world):
@@ -240,3 +240,15 @@ def test_every_rate_limited_view_is_checked_by_the_limiter(app):
     }
     assert limited == set(LIMITED_ENDPOINTS)
     assert set(limiter.limit_manager._blueprint_limits) == set(LIMITED_BLUEPRINTS)
+
+
+def test_a_new_secret_key_refuses_the_old_cookie(app, client):
+    """The cookie's serializer is made once (portal/auth/cookie.py) but follows the key."""
+    with app.app_context():
+        brand = make_brand("acme")
+        make_user("reseller@acme.test", brand)
+    login(client, "acme", "reseller@acme.test")
+    assert client.get("/acme/clients").status_code == 200
+    app.config["SECRET_KEY"] = "another key, as after a rotation"
+    response = client.get("/acme/clients")
+    assert response.status_code == 302 and "/acme/login" in response.headers["Location"]
