@@ -159,3 +159,40 @@ def test_avoided_words_stay_out(language):
 )
 def test_buttons_are_verbs_and_names_are_names(language, context, msgid, expected):
     assert catalog(language).get(msgid, context).string == expected
+
+
+def test_every_form_of_the_portal_has_one_base(app):
+    """PortalForm gives WTForms' own messages in the reader's language (portal/forms.py)."""
+    from flask_wtf import FlaskForm
+
+    from portal.forms import PortalForm
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = [cls for cls in subclasses(FlaskForm) if cls.__module__.startswith("portal.")]
+    assert len(ours) > 20
+    assert [cls.__qualname__ for cls in ours if not issubclass(cls, PortalForm)] == []
+
+
+@pytest.mark.parametrize("language", ["fr", "pt", "pl"])
+def test_wtforms_own_messages_are_in_the_readers_language(app, language):
+    from babel import support
+    from flask_babel import force_locale
+    from wtforms import IntegerField
+    from wtforms.i18n import messages_path
+
+    from portal.forms import PortalForm
+
+    class AForm(PortalForm):
+        number = IntegerField()
+
+    wtforms_catalog = support.Translations.load(messages_path(), [language], domain="wtforms")
+    expected = wtforms_catalog.gettext("Not a valid integer value.")
+    assert expected != "Not a valid integer value."
+    with app.test_request_context(method="POST", data={"number": "x"}), force_locale(language):
+        form = AForm(meta={"csrf": False})
+        assert not form.validate()
+        assert form.number.errors == [expected]

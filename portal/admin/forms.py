@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -16,6 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import logos
 from portal.admin.features import FEATURES
+from portal.forms import PortalForm
 from portal.locale import country_choices, language_choices
 from portal.models.brand import SLUG
 from portal.permissions import GRANTABLE
@@ -40,7 +40,7 @@ def _name_field(label=None, max_length=80):
     )
 
 
-class GroupForm(FlaskForm):
+class GroupForm(PortalForm):
     name = _name_field()
     permissions = CheckboxesField(_l("Permissions"), choices=[])
 
@@ -49,7 +49,7 @@ class GroupForm(FlaskForm):
         self.permissions.choices = [SelectChoice(p.name, p.label) for p in GRANTABLE]
 
 
-class ClientGroupForm(FlaskForm):
+class ClientGroupForm(PortalForm):
     name = _name_field()
     features = CheckboxesField(_l("Features of the tracking platform"), choices=[])
 
@@ -58,7 +58,7 @@ class ClientGroupForm(FlaskForm):
         self.features.choices = [SelectChoice(key, label) for key, label in FEATURES.items()]
 
 
-class StaffUserForm(FlaskForm):
+class StaffUserForm(PortalForm):
     """Invite a person: the name and language are those of a new account (an existing account
     keeps its own); the holder chooses their password through the emailed link."""
 
@@ -75,7 +75,7 @@ class StaffUserForm(FlaskForm):
         self.group_id.choices = [SelectChoice(g.id, g.label) for g in groups]
 
 
-class MemberGroupForm(FlaskForm):
+class MemberGroupForm(PortalForm):
     group_id = SelectField(_l("Permission group"), choices=[], coerce=int)
 
     def __init__(self, groups, *args, **kwargs):
@@ -83,7 +83,7 @@ class MemberGroupForm(FlaskForm):
         self.group_id.choices = [SelectChoice(g.id, g.label) for g in groups]
 
 
-class BrandForm(FlaskForm):
+class BrandForm(PortalForm):
     name = _name_field(max_length=120)
     slug = StringField(
         _l("Web address"),

@@ -6,12 +6,11 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 
 from portal.api import tokens
 from portal.extensions import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, PortalForm
 from portal.models import ApiToken, PermissionGroup, Role
 from portal.permissions import permission_required, signed_in
 from portal.tenancy import get_or_404, scoped
@@ -20,7 +19,7 @@ from portal.validators import Normalized, check_text
 bp = Blueprint("api_pages", __name__, url_prefix="/<brand_slug>")
 
 
-class TokenForm(FlaskForm):
+class TokenForm(PortalForm):
     name = StringField(
         _l("Name"),
         validators=[Normalized(check_text, required=True, max_length=80)],

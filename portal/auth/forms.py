@@ -1,23 +1,23 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.config import LANGUAGES
+from portal.forms import PortalForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     next = HiddenField()
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(PortalForm):
     locale = SelectField(choices=[SelectChoice(code) for code in LANGUAGES])
     next = HiddenField()
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PortalForm):
     """A password chosen through an emailed link (first password or reset)."""
 
     password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"})

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, TextAreaField, ValidationError
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.forms import PortalForm
 from portal.locale import local_today
 
 
@@ -12,7 +12,7 @@ def not_in_the_past(form, field) -> None:
         raise ValidationError(_l("The preferred date has passed: choose today or a later date."))
 
 
-class MigrateForm(FlaskForm):
+class MigrateForm(PortalForm):
     target = SelectField(_l("Target brand"), choices=[], coerce=lambda v: int(v) if v else None)
     preferred_date = DateField(
         _l("Preferred date"),
@@ -29,11 +29,11 @@ class MigrateForm(FlaskForm):
         ]
 
 
-class RefuseTransferForm(FlaskForm):
+class RefuseTransferForm(PortalForm):
     """Refusing a transfer needs a reason: the brand that asked reads it."""
 
     reason = TextAreaField(_l("Reason for refusing"), validators=[InputRequired(), Length(max=500)])
 
 
-class ClientAnswerForm(FlaskForm):
+class ClientAnswerForm(PortalForm):
     reason = TextAreaField(_l("Anything to add (optional)"), validators=[Length(max=500)])

@@ -16,7 +16,6 @@ from typing import Any
 from flask_babel import format_currency, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -33,6 +32,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.validators import ValidationError as WTFValidationError
 
 from portal.clients import files
+from portal.forms import PortalForm
 from portal.models import (
     BusinessUnit,
     CardKind,
@@ -62,7 +62,7 @@ def _text(label, *, required=False, max_length=120):
     return StringField(label, validators=[check], render_kw={"maxlength": max_length})
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PortalForm):
     name = _text(_l("Name"), required=True, max_length=200)
     role = _text(_l("Role"), max_length=80)
     email = StringField(
@@ -78,12 +78,12 @@ class ContactForm(FlaskForm):
     notify_equipment = BooleanField(_l("Receives equipment notifications"))
 
 
-class BusinessUnitForm(FlaskForm):
+class BusinessUnitForm(PortalForm):
     name = _text(_l("Name"), required=True)
     code = _text(_l("Code"), max_length=40)
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(PortalForm):
     kind = SelectField(_l("Type"), choices=DocumentKind.choices, coerce=DocumentKind.coerce)
     number = _text(_l("Number"), required=True, max_length=60)
     issued_on = DateField(_l("Issued on"), validators=[Optional()])
@@ -103,7 +103,7 @@ class DocumentForm(FlaskForm):
             raise WTFValidationError(_l("The issue date cannot be in the future."))
 
 
-class ContractForm(FlaskForm):
+class ContractForm(PortalForm):
     number = _text(_l("Number"), required=True, max_length=40)
     plan = _text(_l("Plan"), required=True, max_length=80)
     starts_on = DateField(_l("Start"), validators=[InputRequired()])
@@ -118,7 +118,7 @@ class ContractForm(FlaskForm):
             raise WTFValidationError(_l("The end date cannot be before the start date."))
 
 
-class CardForm(FlaskForm):
+class CardForm(PortalForm):
     kind = SelectField(_l("Type"), choices=CardKind.choices, coerce=CardKind.coerce)
     holder = _text(_l("Cardholder name"), required=True)
     number = StringField(
@@ -161,7 +161,7 @@ def _document_values(form: DocumentForm, client: Client) -> dict:
     return {"kind": form.kind.data, "number": form.number.data, "issued_on": form.issued_on.data}
 
 
-def _plain_values(form: FlaskForm, client: Client) -> dict:
+def _plain_values(form: PortalForm, client: Client) -> dict:
     return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
 
 
@@ -229,10 +229,10 @@ class Collection:
     add_label: Any
     tab: str
     model: type
-    form: type[FlaskForm]
+    form: type[PortalForm]
     describe: Callable[[Any], str]  # what the audit trail says of an item
     summary: Callable[[Any], list]  # the item in its list: Parts and plain strings
-    values: Callable[[FlaskForm, Client], dict] = _plain_values
+    values: Callable[[PortalForm, Client], dict] = _plain_values
     editable: bool = True  # cards are replaced, never edited
     permission: str = "clients.edit"  # to add, change and remove items; reading is clients.view
     relation: str | None = None  # the relation on Client, when it is not named `name`
@@ -245,7 +245,7 @@ class Collection:
     def items(self, client: Client) -> list:
         return getattr(client, self.relation or self.name)
 
-    def upload_of(self, form: FlaskForm):
+    def upload_of(self, form: PortalForm):
         """The file the form brought, accepted but not yet written (None without one)."""
         return getattr(form, "accepted_file", None)
 

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     IntegerField,
@@ -14,6 +13,7 @@ from wtforms.validators import InputRequired, Length
 from wtforms.validators import ValidationError as WTFValidationError
 from wtforms.widgets import HiddenInput
 
+from portal.forms import PortalForm
 from portal.models import ClientStatus, PaymentStatus
 from portal.validators import Normalized, check_new_password, normalize_email
 
@@ -26,7 +26,7 @@ SORTS = {
 PAGE_SIZES = (25, 50, 100)
 
 
-class ClientSearchForm(FlaskForm):
+class ClientSearchForm(PortalForm):
     """The list's query string. Read with csrf off: a GET changes nothing."""
 
     class Meta:
@@ -89,7 +89,7 @@ class ClientSearchForm(FlaskForm):
 def record_form_class(fields, client):
     """The form class of some registry fields (their choices read for `client`)."""
 
-    class RecordForm(FlaskForm):
+    class RecordForm(PortalForm):
         version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
     for field in fields:
@@ -136,20 +136,20 @@ def record_form(fields, client, *, fresh: bool = False, formdata=None, form_clas
     return form
 
 
-class StatusForm(FlaskForm):
+class StatusForm(PortalForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     status = SelectField(_l("Status"), choices=ClientStatus.choices, coerce=ClientStatus.coerce)
     reason = TextAreaField(_l("Reason"), validators=[Length(max=500)])
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(PortalForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     payment_status = SelectField(
         _l("Payment situation"), choices=PaymentStatus.choices, coerce=PaymentStatus.coerce
     )
 
 
-class ClientLoginForm(FlaskForm):
+class ClientLoginForm(PortalForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     login_email = StringField(
         _l("Login (email)"),
@@ -169,7 +169,7 @@ class ClientLoginForm(FlaskForm):
                 raise WTFValidationError(str(error)) from None
 
 
-class ImportFileForm(FlaskForm):
+class ImportFileForm(PortalForm):
     """The spreadsheet to import (read by portal.clients.importing, whatever its name says)."""
 
     file = FileField(_l("CSV or XLSX file"), validators=[FileRequired(_l("Choose a file."))])
@@ -180,7 +180,7 @@ def mapping_form(
 ):
     """One choice of the portal's columns (or none) per header of the file."""
 
-    class MappingForm(FlaskForm):
+    class MappingForm(PortalForm):
         pass
 
     for index, header in enumerate(headers):
