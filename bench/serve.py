@@ -346,6 +346,10 @@ class Target:
     def wrk_env(self, session: Session, round_index: int) -> dict:
         # What a browser sends: the portal compresses what it answers (portal/assets.py).
         headers = {"Cookie": session.cookie, "Accept-Encoding": ACCEPT_ENCODING} | self.headers
+        if self.save is not None:
+            # wrk.lua reads each answer's new version from its body: a compressed body hides
+            # it, and the next save of that client would be refused as stale (409).
+            headers["Accept-Encoding"] = "identity"
         env = {"BENCH_HEADERS": "\n".join(f"{k}: {v}" for k, v in headers.items())}
         if self.save is not None:
             # A fresh slice of clients each round, so that every version is known.
