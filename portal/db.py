@@ -31,7 +31,7 @@ from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import String, cast, event, func, text
 from sqlalchemy.orm import Session
 
-from portal.extensions import WROTE, db
+from portal.extensions import db
 
 _AFTER_COMMIT = "portal.after_commit"
 _ON_ROLLBACK = "portal.on_rollback"
@@ -164,9 +164,7 @@ def _apply_scope(connection, value: str) -> None:
 def _scope_transaction(session, transaction, connection) -> None:
     """Each transaction starts in the scope, set once. An empty scope needs no statement: a
     transaction starts with none (nothing may SET portal.brands for a role or a session)."""
-    if transaction.nested:
-        return
-    if not has_app_context():
+    if transaction.nested or not has_app_context():
         return
     value = _scope_value()
     if value:
@@ -176,10 +174,8 @@ def _scope_transaction(session, transaction, connection) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _scope_ends(session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(WROTE, None)  # the next transaction has changed nothing yet
-        if has_app_context():
-            g.pop("_brand_scope_in_force", None)
+    if transaction.parent is None and has_app_context():
+        g.pop("_brand_scope_in_force", None)
 
 
 @contextmanager
@@ -196,28 +192,13 @@ def separate_transaction() -> Iterator:
 
 
 def finish_request(response):
-    """after_request, the last to run: commit a successful response, roll back any other.
-    A transaction that changed nothing needs neither: the session's teardown ends it."""
+    """after_request, the last to run: commit a successful response, roll back any other."""
     g._unit_of_work_open = False
-    if response.status_code >= 400:
-        rollback()
-    elif _changed_anything():
+    if response.status_code < 400:
         commit()
+    else:
+        rollback()
     return response
-
-
-def _changed_anything() -> bool:
-    session = db.session()  # the request's Session, behind the scoped_session proxy
-    if session.info.get(_AFTER_COMMIT) or session.info.get(_ON_ROLLBACK):
-        return True
-    if session.new or session.dirty or session.deleted:  # the commit would flush them
-        return True
-    return bool(session.info.get(WROTE))
-
-
-@event.listens_for(Session, "after_flush")
-def _note_flush(session, flush_context) -> None:
-    session.info[WROTE] = True  # a flush runs only when there is something to write
 
 
 def _open_unit_of_work() -> None:

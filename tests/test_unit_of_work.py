@@ -5,7 +5,7 @@ import io
 
 import pytest
 from flask import abort
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import func, select
 
 from portal.db import after_commit, on_rollback, transaction
 from portal.extensions import db
@@ -61,57 +61,6 @@ def test_a_failing_request_leaves_nothing_of_its_first_change(app, probe, outcom
     assert response.status_code == status
     assert events(app) == []
     assert probe == ["undone"]
-
-
-@pytest.fixture
-def commits(app):
-    """The COMMITs the database is sent, counted."""
-    sent = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda connection: sent.append(connection)  # noqa: E731
-    event.listen(engine, "commit", listener)
-    yield sent
-    event.remove(engine, "commit", listener)
-
-
-@pytest.mark.parametrize(
-    "change",
-    [
-        "orm",  # an object added, flushed with the commit
-        "flushed",  # flushed early, by a query
-        "core",  # an UPDATE statement, no object involved
-        "raw",  # a statement in SQL text
-    ],
-)
-def test_a_change_of_any_kind_commits_and_a_read_only_request_sends_no_commit(app, commits, change):
-    with app.app_context():
-        brand_id = make_brand("acme", name="Acme").id
-    commits.clear()
-
-    @app.get("/_change/<kind>")
-    @public
-    def change_view(kind):
-        brand = db.session.get(Brand, brand_id)
-        if kind == "orm":
-            brand.name = "Changed"
-        elif kind == "flushed":
-            brand.name = "Changed"
-            db.session.scalar(select(func.count(Brand.id)))  # autoflush sends the UPDATE
-        elif kind == "core":
-            db.session.execute(update(Brand).where(Brand.id == brand_id).values(name="Changed"))
-        elif kind == "raw":
-            db.session.execute(
-                text("UPDATE brands SET name = 'Changed' WHERE id = :id"), {"id": brand_id}
-            )
-        return brand.slug
-
-    response = app.test_client().get("/_change/none")
-    assert response.status_code == 200 and commits == []  # read, and nothing to commit
-    response = app.test_client().get(f"/_change/{change}")
-    assert response.status_code == 200 and len(commits) == 1
-    with app.app_context():
-        assert db.session.get(Brand, brand_id).name == "Changed"
 
 
 def test_background_steps_are_one_transaction_each(app):
