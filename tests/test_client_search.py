@@ -142,14 +142,21 @@ def test_short_words_find_the_start_of_a_name(client, app):
     assert "Banjo Haulage" in page and "Jo Transport" not in page
 
 
-def test_a_large_list_says_more_than_the_count_it_stops_at(client, app, monkeypatch):
-    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+@pytest.fixture
+def five_clients(client, app):
+    """A reseller signed in to a brand of five clients, "Client alpha" to "Client echo"."""
     with app.app_context():
         brand = make_brand("acme")
         make_user("reseller@acme.test", brand)
         for word in ("alpha", "bravo", "charlie", "delta", "echo"):
             make_client(brand, name=f"Client {word}")
     login(client, "acme", "reseller@acme.test")
+    return client
+
+
+def test_a_large_list_says_more_than_the_count_it_stops_at(five_clients, monkeypatch):
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    client = five_clients
     page = client.get("/acme/clients").text
     assert "More than 3 clients" in page
     assert "5 clients" not in page
@@ -157,14 +164,9 @@ def test_a_large_list_says_more_than_the_count_it_stops_at(client, app, monkeypa
     assert "1 client" in page and "More than" not in page
 
 
-def test_a_common_search_counts_no_further_than_the_matches_it_sorts(client, app, monkeypatch):
+def test_a_common_search_counts_no_further_than_the_matches_it_sorts(five_clients, monkeypatch):
     monkeypatch.setattr(queries, "FEW", 2)
-    with app.app_context():
-        brand = make_brand("acme")
-        make_user("reseller@acme.test", brand)
-        for word in ("alpha", "bravo", "charlie", "delta", "echo"):
-            make_client(brand, name=f"Client {word}")
-    login(client, "acme", "reseller@acme.test")
+    client = five_clients
     page = client.get("/acme/clients?q=client").text
     assert "More than 2 clients" in page and "Client alpha" in page
     page = client.get("/acme/clients?q=client&status=active").text  # counted, with the filter
