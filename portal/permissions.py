@@ -134,14 +134,12 @@ def granted_permissions() -> frozenset[str]:
     """What the current user (or API token) may do in the brand of the request: worked out
     once for the request's token, user and membership (a record page asks some thirty times)."""
     context = g._get_current_object()  # one lookup through the proxy for all three
-    key = (
-        getattr(context, "api_token", None),
-        current_user._get_current_object(),
-        getattr(context, "membership", None),
-    )
+    token, membership = getattr(context, "api_token", None), getattr(context, "membership", None)
+    user = current_user._get_current_object()
+    key = (token, user, membership, getattr(membership, "group_id", None))  # a group changed
     known = getattr(context, "_granted_permissions", None)
     if known is None or known[0] != key:
-        known = context._granted_permissions = (key, _permissions_of(*key))
+        known = context._granted_permissions = (key, _permissions_of(token, user, membership))
     return known[1]
 
 
