@@ -33,7 +33,7 @@ def found_by_the_list(q: str, per_page: int = 2) -> tuple[list[int], int | str]:
     while True:
         page = search_clients(q=q, per_page=per_page, after=after)
         if total is None:
-            total = f"more than {page.more_than}" if page.more_than else page.total
+            total = page.total if page.more_than is None else f"more than {page.more_than}"
         ids += [client.id for client in page.clients]
         if page.next_cursor is None:
             return ids, total
