@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel import localedata
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import get_locale, get_translations
+from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -93,22 +93,40 @@ def country_choices() -> list[SelectChoice]:
 
 
 def catalog():
-    """The translations of the request's language, found once per request and language.
+    """The translations of the request's language (see `_localization`)."""
+    return _localization()[1] if has_app_context() else get_translations()
 
-    Flask-Babel finds them again on every call (three context lookups, the locale made a
-    string), and a list page translates a few hundred strings. Known while the locale object
-    Flask-Babel holds for the context stays the same, so that force_locale (an email in its
-    recipient's language) gets its own."""
-    if not has_app_context():
-        return get_translations()
+
+def locale_name() -> str:
+    """The request's locale as a string ('pt_BR'), the key of what is formatted per locale."""
+    return _localization()[2] if has_app_context() else str(get_locale())
+
+
+def zone_name() -> str:
+    return _localization()[3] if has_app_context() else str(get_timezone())
+
+
+def _localization() -> tuple:
+    """Flask-Babel's locale object, translations, locale and zone names for the context, found
+    once per request and language.
+
+    Flask-Babel finds each again on every call (three context lookups, the locale made a
+    string), and a list page translates and formats a few hundred values. Known while the
+    locale object Flask-Babel holds for the context stays the same, so that force_locale (an
+    email in its recipient's language) gets its own."""
     context = g._get_current_object()  # one lookup through the proxy, not one per attribute
-    known = getattr(context, "_catalog", None)
+    known = getattr(context, "_localization", None)
     babel = getattr(context, "_flask_babel", None)  # Flask-Babel's state of this context
     if known is None or known[0] is not getattr(babel, "babel_locale", None):
-        get_locale()  # sets babel_locale when not yet chosen
+        locale = get_locale()  # sets babel_locale when not yet chosen
         babel = context._flask_babel
-        known = context._catalog = (babel.babel_locale, get_translations())
-    return known[1]
+        known = context._localization = (
+            babel.babel_locale,
+            get_translations(),
+            str(locale),
+            str(get_timezone()),
+        )
+    return known
 
 
 def install_template_gettext(app: Flask) -> None:

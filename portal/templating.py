@@ -8,6 +8,8 @@ import flask_babel
 import phonenumbers
 from flask import Flask
 
+from portal.locale import locale_name, zone_name
+
 
 @lru_cache(maxsize=4096)  # 30 us a number, and a list page shows 25 of them
 def phone_display(digits: str | None) -> str:
@@ -28,8 +30,7 @@ def whatsapp_url(digits: str | None) -> str:
 def date_display(value, format: str | None = None) -> str:
     """Flask-Babel's `dateformat`, remembered per process: formatting a date costs ~50 us, a
     list page shows 25, and the same rows come back page after page."""
-    locale, zone = flask_babel.get_locale(), flask_babel.get_timezone()
-    return _date_display(value, format, str(locale), str(zone))
+    return _date_display(value, format, locale_name(), zone_name())
 
 
 @lru_cache(maxsize=8192)
@@ -39,7 +40,7 @@ def _date_display(value, format, locale: str, zone: str) -> str:
 
 def number_display(value) -> str:
     """Flask-Babel's `numberformat`, remembered per process for the counts a page repeats."""
-    return _number_display(value, str(flask_babel.get_locale()))
+    return _number_display(value, locale_name())
 
 
 @lru_cache(maxsize=4096)

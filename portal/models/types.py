@@ -6,10 +6,12 @@ import enum
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import DateTime, Enum, TypeDecorator
 from wtforms import SelectChoice
+
+from portal.locale import locale_name
 
 
 def utcnow() -> datetime:
@@ -43,7 +45,7 @@ class LabelledEnum(enum.StrEnum):
     @property
     def label(self) -> str:
         # Translated once per language and process: a list page shows three labels a row.
-        return _translated_labels(type(self), str(get_locale()))[self]
+        return _translated_labels(type(self), locale_name())[self]
 
     @classmethod
     def _labels(cls) -> dict:
