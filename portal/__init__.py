@@ -115,7 +115,7 @@ def _register_request_hooks(app: Flask) -> None:
     from portal.locale import LANGUAGE_NAMES
     from portal.permissions import can
     from portal.rendering import flashes_out_of_band
-    from portal.tenancy import brands_of
+    from portal.tenancy import switchable_brands
 
     # A global, not a context variable: macros imported without context (`{% from … import %}`)
     # call it too.
@@ -130,9 +130,7 @@ def _register_request_hooks(app: Flask) -> None:
             "languages": LANGUAGE_NAMES,
             "current_locale": get_locale().language,
             # A function: only the full page's header calls it, not every htmx fragment.
-            "switchable_brands": lambda: (
-                brands_of(current_user) if current_user.is_authenticated else []
-            ),
+            "switchable_brands": lambda: switchable_brands(current_user),
         }
 
     app.after_request(flashes_out_of_band)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from flask import abort, current_app, g, request
 from flask_login import current_user
-from sqlalchemy import Select, and_, bindparam, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.db import (
@@ -29,10 +29,24 @@ from portal.models import Brand, Membership, PermissionGroup, StaffSession, User
 from portal.models.brand import SLUG
 
 _BRAND_BY_SLUG = select(Brand).where(Brand.slug == bindparam("slug"))
+_MEMBER_BRAND, _OTHER_MEMBERSHIP = aliased(Brand), aliased(Membership)
+# How many brands the user works for: the header lists them only when there are several.
+_BRANDS_OF_USER = (
+    select(func.count())
+    .select_from(_OTHER_MEMBERSHIP)
+    .join(_MEMBER_BRAND, _MEMBER_BRAND.id == _OTHER_MEMBERSHIP.brand_id)
+    .where(
+        _OTHER_MEMBERSHIP.user_id == User.id,
+        _OTHER_MEMBERSHIP.active.is_(True),
+        _MEMBER_BRAND.active.is_(True),
+    )
+    .scalar_subquery()
+)
 # The session of the cookie and its user; for a brand's URL, the brand and the user's active
-# membership there with its group (NULLs for a URL of no brand, an unknown slug, a non-member).
+# membership there with its group (NULLs for a URL of no brand, an unknown slug, a non-member);
+# the number of brands the user works for.
 _SESSION_AND_BRAND = (
-    select(StaffSession, User, Brand, Membership, PermissionGroup)
+    select(StaffSession, User, Brand, Membership, PermissionGroup, _BRANDS_OF_USER)
     .join(User, User.id == StaffSession.user_id)
     .outerjoin(Brand, Brand.slug == bindparam("slug"))
     .outerjoin(
@@ -90,7 +104,8 @@ def session_and_brand(key: str) -> StaffSession | None:
     row = first_row_in_brand_scope(_SESSION_AND_BRAND, parameters, brand_position=2)
     if row is None:
         return None
-    staff_session, user, brand, membership, group = row
+    staff_session, user, brand, membership, group, brand_count = row
+    g.member_brand_count = brand_count
     # Loaded: the relations must not read them again (nor lose them, held only weakly).
     set_committed_value(staff_session, "user", user)
     if membership is not None:
@@ -134,6 +149,16 @@ def membership_of(user, brand: Brand) -> Membership | None:
         )
         .options(joinedload(Membership.group))
     )
+
+
+def switchable_brands(user) -> list[Brand]:
+    """The brand switcher's brands: none for a user who works for one brand only (counted by
+    the session's statement: most users, whose pages then run no query for it)."""
+    if not user.is_authenticated:
+        return []
+    if not user.is_platform_admin and g.get("member_brand_count", 2) < 2:
+        return []
+    return brands_of(user)
 
 
 def brands_of(user) -> list[Brand]:

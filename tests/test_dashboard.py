@@ -315,9 +315,9 @@ def test_a_dashboard_runs_a_fixed_number_of_queries(app, client, brands):
     with count_queries(app) as full:
         page = client.get("/north/")
     assert page.status_code == 200
-    # The session with brand and membership, the counters, the three attention counts in
-    # one statement, the header's brand switcher.
-    assert len(empty) == len(full) == 4, full
+    # The session with brand, membership and the number of the user's brands (one: no brand
+    # switcher to list), the counters, the three attention counts in one statement.
+    assert len(empty) == len(full) == 3, full
     assert _stat(page.text, "Failed emails") == "1"
     # No statement reads the clients or the devices themselves.
     assert not any(re.search(r"\bFROM (clients|assets)\b", s) for s in full)

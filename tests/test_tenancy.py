@@ -65,6 +65,32 @@ def test_single_brand_user_sees_no_switcher(client, world):
     assert "Switch brand" not in client.get("/north/clients").text
 
 
+def test_a_member_of_two_brands_switches_between_them_until_one_closes(app, client, world):
+    """The session's statement counts the user's brands; the header lists them when there
+    are two or more active ones, and stops as soon as one is deactivated."""
+    from portal.admin.rules import ensure_builtin_groups
+    from portal.extensions import db
+    from portal.models import Brand, Membership, Role
+
+    with app.app_context():
+        south = db.session.get(Brand, world["south"].id)
+        group = ensure_builtin_groups(south)[Role.SUPPORT]
+        db.session.add(
+            Membership(user_id=world["north_reseller"].id, brand_id=south.id, group_id=group.id)
+        )
+        db.session.commit()
+    login(client, "north", "reseller@north.test")
+    page = client.get("/north/clients").text
+    assert "Switch brand" in page
+    assert 'href="/south/"' in page and 'href="/north/"' in page
+    with app.app_context():
+        db.session.get(Brand, world["south"].id).active = False
+        db.session.commit()
+    page = client.get("/north/clients").text
+    assert "Switch brand" not in page
+    assert 'href="/south/"' not in page
+
+
 def test_inactive_brand_is_closed_to_its_members(app, client, world):
     from portal.extensions import db
     from portal.models import Brand
