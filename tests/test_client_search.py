@@ -4,6 +4,7 @@ databases, for any names and any terms; the index follows every insert, change a
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from flask import g
@@ -155,13 +156,51 @@ def five_clients(client, app):
 
 
 def test_a_large_list_says_more_than_the_count_it_stops_at(five_clients, monkeypatch):
+    """What the brand's counters cannot tell (here: who cannot sign in yet) is counted, and
+    the count stops at COUNT_CAP."""
     monkeypatch.setattr(queries, "COUNT_CAP", 3)
     client = five_clients
-    page = client.get("/acme/clients").text
+    page = client.get("/acme/clients?access=no_sign_in").text
     assert "More than 3 clients" in page
     assert "5 clients" not in page
     page = client.get("/acme/clients?q=client+echo").text
     assert "1 client" in page and "More than" not in page
+
+
+def test_the_list_without_a_search_is_counted_exactly_by_the_counters(
+    app, five_clients, monkeypatch
+):
+    """At any size: the status, payment and access filters are what the counters count, so no
+    cap applies, and the figures follow each change at once."""
+    from portal.models import ClientStatus, PaymentStatus
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    client = five_clients
+    with app.app_context():
+        clients = db.session.scalars(select(Client).order_by(Client.id)).all()
+        clients[0].status = ClientStatus.BLOCKED
+        clients[1].payment_status = PaymentStatus.DELINQUENT
+        last = clients[4].id
+        db.session.commit()
+
+    def shown(query: str) -> str:
+        text = client.get(f"/acme/clients{query}").text
+        return re.search(r'class="result-count"[^>]*>\s*([^<]*?)\s*<', text).group(1)
+
+    assert shown("") == "5 clients"
+    assert shown("?status=active") == "4 clients"
+    assert shown("?status=blocked") == "1 client"
+    assert shown("?payment=delinquent") == "1 client"
+    assert shown("?status=active&payment=up_to_date") == "3 clients"
+    assert shown("?access=yes") == "3 clients"
+    assert shown("?access=no") == "2 clients"
+    assert shown("?access=no&status=active") == "1 client"
+    assert shown("?status=cancelled") == "0 clients"
+    with app.app_context():
+        db.session.delete(db.session.get(Client, last))
+        db.session.commit()
+    assert shown("") == "4 clients"
+    assert shown("?access=yes") == "2 clients"
 
 
 def test_a_common_search_counts_no_further_than_the_matches_it_sorts(five_clients, monkeypatch):

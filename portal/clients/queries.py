@@ -8,7 +8,9 @@ rows those found. A query of short words only, which no trigram can find, is the
 name: a range of the (brand, name) index.
 
 How much a page costs does not grow with the brand:
-- the count stops at COUNT_CAP (the page says "more than 10,000"), a common search's at FEW;
+- the list without a search is counted exactly by the brand's maintained counters (its
+  filters on status, payment situation and access are what they count); any other count
+  stops at COUNT_CAP (the page says "more than 10,000"), a common search's at FEW;
 - a page is a keyset range of the index of its sort order (`_beyond`), deep or not;
 - a search asks the index for its matches in the brand first, at most FEW + 1 of them. When
   there are no more, the page sorts those; when there are more, the matches are common and the
@@ -32,7 +34,16 @@ from portal.clients.collections import COLLECTIONS, collections_of_tab
 from portal.clients.fields import FIELD_TABS, fields_of_tab
 from portal.edge import MAX_ID, has_control_characters
 from portal.extensions import db
-from portal.models import Address, Asset, Client, fts_brand_ids, fts_phrase
+from portal.models import (
+    Address,
+    Asset,
+    Client,
+    ClientStatus,
+    PaymentStatus,
+    fts_brand_ids,
+    fts_phrase,
+)
+from portal.models.counters import clients_counted
 from portal.tenancy import scoped
 from portal.text import digits, fold
 from portal.validators import phone_as_stored
@@ -57,12 +68,12 @@ class ClientPage:
     next_cursor: str | None = None
     prev_cursor: str | None = None
     asset_counts: dict[int, int] = field(default_factory=dict)
-    cap: int = COUNT_CAP  # where the count stopped: FEW for a common search
+    cap: int | None = COUNT_CAP  # where the count stopped: FEW for a common search; None: exact
 
     @property
     def more_than(self) -> int | None:
         """The cap when there are more clients than were counted, else None."""
-        return self.cap if self.total > self.cap else None
+        return self.cap if self.cap is not None and self.total > self.cap else None
 
 
 def _sqlite() -> bool:
@@ -248,7 +259,11 @@ def search_clients(
     ids = search.index_ids(FEW + 1) if search.indexed else None
     cap = COUNT_CAP
     if not search:
-        total = _capped_count(query)
+        total = _counted_total(status, payment, access)
+        if total is None:
+            total = _capped_count(query)
+        else:
+            cap = None  # exact
         rows = rows_of(query)
     elif ids == []:  # the index knows no match
         total, rows = 0, []
@@ -307,6 +322,26 @@ def _search_count(search: Search, query, filters) -> int:
     if not (filters or search.short_words):  # the index's FEW + 1 ids were all matches
         return FEW + 1
     return _capped_count(query.where(search.condition()), cap=FEW)
+
+
+def _counted_total(status, payment, access) -> int | None:
+    """The exact number of clients the filters keep, from the brand's maintained counters
+    (portal/models/counters.py), when the filters are on what those count: the status, the
+    payment situation and the access that follows from both. None otherwise."""
+    if access not in (None, "yes", "no"):
+        return None
+    kinds = [
+        (each_status, each_payment)
+        for each_status in ClientStatus
+        for each_payment in PaymentStatus
+        if status in (None, each_status)
+        and payment in (None, each_payment)
+        and (access is None or (access == "yes") == ((each_status, each_payment) == _ACCESS))
+    ]
+    return clients_counted(g.brand.id, kinds)
+
+
+_ACCESS = (ClientStatus.ACTIVE, PaymentStatus.UP_TO_DATE)  # Client.has_access
 
 
 def _capped_count(query, cap: int | None = None) -> int:

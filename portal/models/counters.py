@@ -227,6 +227,22 @@ def counters_of(brand_id: int, names_from: dict[str, str]) -> dict[str, int]:
     return dict(rows.all())
 
 
+def clients_counted(brand_id: int, kinds) -> int:
+    """The brand's clients of the (status, payment situation) pairs `kinds`: one indexed read
+    of at most six rows, exact at any size, this transaction's own changes included (the read
+    flushes them; their deltas wait in the session until the commit)."""
+    table = BrandCounter.__table__
+    names = [clients_key(status, payment) for status, payment in kinds]
+    stored = db.session.scalar(
+        select(func.coalesce(func.sum(table.c.value), 0)).where(
+            table.c.brand_id == brand_id, table.c.name.in_(names)
+        )
+    )
+    pending = db.session.info.get(_PENDING) or {}
+    # int(): PostgreSQL sums a bigint as a numeric (a Decimal)
+    return int(stored) + sum(pending.get((brand_id, name), 0) for name in names)
+
+
 def recount(brand_id: int) -> dict[str, int]:
     """The clients and devices figures counted from the data itself, for checking."""
     figures: dict[str, int] = {}
