@@ -166,3 +166,16 @@ def test_a_brand_whose_logo_cannot_be_written_keeps_its_old_settings(
             )
             == 0
         )
+
+
+def test_sqlite_commits_through_a_write_ahead_log_synced_in_full(app):
+    """A save syncs one file once (the rollback journal synced two), readers do not wait for
+    a writer, and synchronous stays FULL: what was committed survives a power cut."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's journal")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
