@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_request_hooks(app: Flask) -> None:
     from portal.locale import LANGUAGE_NAMES
+    from portal.navigation import header_links
     from portal.permissions import can
     from portal.rendering import flashes_out_of_band
     from portal.tenancy import switchable_brands
@@ -120,6 +121,7 @@ def _register_request_hooks(app: Flask) -> None:
     # A global, not a context variable: macros imported without context (`{% from … import %}`)
     # call it too.
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["header_links"] = header_links
 
     @app.context_processor
     def template_globals():
