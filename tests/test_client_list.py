@@ -237,7 +237,8 @@ def count_queries(app):
 def test_list_runs_a_fixed_number_of_queries(app, client, many):
     """One page of the list, whatever its length, search or not: the session with the brand,
     membership and the number of the user's brands (one: the header lists none, and asks
-    nothing), the (capped) count, the page, the devices of its clients."""
+    nothing), the count (the brand's counters; capped for a search), the page, the devices of
+    its clients."""
     login(client, "big", "reseller@big.test")
     with app.app_context():
         brand_id = db.session.execute(db.text("SELECT id FROM brands WHERE slug='big'")).scalar()
