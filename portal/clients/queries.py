@@ -354,12 +354,9 @@ def _counted_total(status, payment, access) -> int | None:
         for each_payment in PaymentStatus
         if status in (None, each_status)
         and payment in (None, each_payment)
-        and (access is None or (access == "yes") == ((each_status, each_payment) == _ACCESS))
+        and (access is None or (access == "yes") == Client.grants_access(each_status, each_payment))
     ]
     return clients_counted(g.brand.id, kinds)
-
-
-_ACCESS = (ClientStatus.ACTIVE, PaymentStatus.UP_TO_DATE)  # Client.has_access
 
 
 def _capped_count(query, cap: int | None = None) -> int:

@@ -118,9 +118,13 @@ class Client(db.Model):
     @hybrid_property
     def has_access(self) -> bool:
         """The client may use the tracking platform only when Active and Up to date."""
-        return (
-            self.status == ClientStatus.ACTIVE and self.payment_status == PaymentStatus.UP_TO_DATE
-        )
+        return Client.grants_access(self.status, self.payment_status)
+
+    @staticmethod
+    def grants_access(status, payment_status) -> bool:
+        """Whether a client of this status and payment situation may use the platform (the
+        rule of `has_access`, for a pair without a client: the list's count by counters)."""
+        return status == ClientStatus.ACTIVE and payment_status == PaymentStatus.UP_TO_DATE
 
     @has_access.inplace.expression
     @classmethod
